@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build kmod/tcpstat.ko for one prepared Debian kernel inside that
+# release's build chroot (its own compiler and headers), with the standard
+# `make -C <headers> M=<tree> modules`. Any compiler warning fails the build.
+#
+# Usage: build-module.sh <release> <flavour> <output .ko path>
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+release=${1:?usage: build-module.sh <release> <flavour> <out.ko>}
+flavour=${2:?flavour}
+out=${3:?output path}
+
+kdir=$("$TCPSTAT_ROOT/scripts/prepare-kernel.sh" "$release" "$flavour")
+headers=$(cat "$kdir/headers")
+croot=$(chroot_dir "$release")
+work=/tmp/tcpstat-build-$flavour-$$
+trap 'rm -rf "$croot$work"' EXIT
+
+rm -rf "${croot:?}$work"
+mkdir -p "$croot$work"
+cp -a "$TCPSTAT_ROOT/Kbuild" "$TCPSTAT_ROOT/dkms.conf" "$TCPSTAT_ROOT/kmod" "$croot$work/"
+rm -f "$croot$work"/kmod/*.o "$croot$work"/kmod/*.ko "$croot$work"/kmod/.*.cmd
+
+log="$croot$work/build.log"
+if ! in_chroot "$release" make -C "$headers" M="$work" modules >"$log" 2>&1; then
+	cat "$log" >&2
+	die "module build failed for $release $flavour ($(cat "$kdir/kver"))"
+fi
+if grep -Ei 'warning:|error:' "$log" >&2; then
+	die "module build for $release $flavour ($(cat "$kdir/kver")) has warnings (above)"
+fi
+mkdir -p "$(dirname "$out")"
+cp "$croot$work/kmod/tcpstat.ko" "$out"
+log "built $out for $(cat "$kdir/kver")"

@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# Common helpers for the tcpstat scripts. Source it; do not run it.
+
+TCPSTAT_CACHE=${TCPSTAT_CACHE:-/var/cache/tcpstat}
+TCPSTAT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The kernels every VM run covers: "<release> <flavour>" pairs. Override
+# with TCPSTAT_KERNELS="bookworm:amd64 sid:amd64" (space separated).
+TCPSTAT_DEFAULT_KERNELS="bullseye:amd64 bookworm:amd64 trixie:amd64 sid:amd64"
+TCPSTAT_KERNELS=${TCPSTAT_KERNELS:-$TCPSTAT_DEFAULT_KERNELS}
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Options every apt-get call in a build chroot uses. sid's Release file can
+# be past its Valid-Until date in the archive this machine reaches.
+APT_OPTS=(-y -q -o Acquire::Check-Valid-Until=false -o Acquire::Retries=5
+	-o APT::Install-Recommends=false -o Dpkg::Use-Pty=0)
+
+# Install host packages that are missing (Debian names). Runs apt-get
+# update at most once per call.
+need_host_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing host packages: ${missing[*]} (run as root to install them)"
+	log "installing host packages: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null ||
+		die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install "${APT_OPTS[@]}" "${missing[@]}" >/dev/null ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+# Take an exclusive lock on a cache entry so concurrent runs do not build
+# the same chroot twice. Usage: with_lock <name> <command...>
+with_lock() {
+	local name=$1
+	shift
+	mkdir -p "$TCPSTAT_CACHE/locks"
+	(
+		flock 9 || die "cannot lock $TCPSTAT_CACHE/locks/$name"
+		"$@"
+	) 9>"$TCPSTAT_CACHE/locks/$name"
+}
+
+chroot_dir() { echo "$TCPSTAT_CACHE/chroot/$1"; }
+kernel_dir() { echo "$TCPSTAT_CACHE/kernel/$1-$2"; }
+
+# Run a command inside a release's build chroot, with /proc mounted (some
+# tools, e.g. objtool on 7.x, read it) in a private mount namespace, so
+# nothing stays mounted when the command ends, however it ends.
+in_chroot() {
+	local dir
+	dir=$(chroot_dir "$1")
+	shift
+	LC_ALL=C DEBIAN_FRONTEND=noninteractive unshare --mount --propagation private \
+		sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$dir" "$@"
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Boot a Debian kernel under QEMU (software emulation) with an initramfs
+# holding busybox, tcpstat.ko, the reporter, the test helpers and the
+# tests, run one guest script, and turn its results into an exit status.
+#
+# Usage: vm-run.sh --kernel <release>[:<flavour>] --ko <tcpstat.ko>
+#                  --run <guest script, relative to tests/vm/> [options]
+# Options:
+#   --append "ARGS"    extra kernel command line
+#   --mem SIZE         guest memory (default 1G)
+#   --smp N            guest CPUs (default 2)
+#   --timeout SECONDS  hard limit for the whole boot (default 900)
+#   --out DIR          where the logs go (default build/vm/<release>-<flavour>)
+#   --env NAME=VALUE   passed to the guest script (repeatable)
+#
+# The guest's results come back on a second serial port (ttyS1), its kernel
+# console on the first. The run fails if the results hold a "not ok" line,
+# if the guest does not reach its final marker, or if the console shows a
+# kernel warning of any kind (the kernel also runs with panic_on_warn=1).
+# Exit: 0 pass, 1 fail, 4 skip (kselftest convention), 2 usage.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel="" ko="" run="" append="" mem=1G smp=2 timeout=900 out="" envs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2 ;;
+	--ko) ko=$2 ;;
+	--run) run=$2 ;;
+	--append) append=$2 ;;
+	--mem) mem=$2 ;;
+	--smp) smp=$2 ;;
+	--timeout) timeout=$2 ;;
+	--out) out=$2 ;;
+	--env) envs+=("$2") ;;
+	*) echo "vm-run.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift 2 || { echo "vm-run.sh: option '$1' needs a value" >&2; exit 2; }
+done
+[ -n "$kernel" ] && [ -n "$ko" ] && [ -n "$run" ] ||
+	{ echo "usage: vm-run.sh --kernel <release>[:<flavour>] --ko FILE --run SCRIPT" >&2; exit 2; }
+release=${kernel%%:*}
+flavour=amd64
+[ "$kernel" = "$release" ] || flavour=${kernel#*:}
+[ -f "$ko" ] || die "no module at $ko"
+[ -f "$TCPSTAT_ROOT/tests/vm/$run" ] || die "no guest script tests/vm/$run"
+
+need_host_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod
+kdir=$("$TCPSTAT_ROOT/scripts/prepare-kernel.sh" "$release" "$flavour")
+kver=$(cat "$kdir/kver")
+out=${out:-$TCPSTAT_ROOT/build/vm/$release-$flavour}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/console.log" "$out/results.log"
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/tcpstat-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,tmp,run,lib/modules,tests,usr/bin}
+
+# busybox; the guest installs its applet links at boot.
+cp /bin/busybox "$stage/bin/busybox"
+
+# Copy a dynamically linked host program with the libraries it needs.
+add_program() {
+	local prog=$1 dest=$2 lib
+	cp -L "$prog" "$stage$dest"
+	ldd "$prog" | awk '/=>/ { print $3 } /^[[:space:]]*\/lib/ { print $1 }' |
+		while read -r lib; do
+			[ -n "$lib" ] && [ -e "$lib" ] || continue
+			mkdir -p "$stage$(dirname "$lib")"
+			cp -Ln "$lib" "$stage$lib"
+		done
+}
+
+# Kernel modules the tests use (ss and the reporter's netlink backend need
+# tcp_diag), decompressed, in load order after their dependencies.
+modlist=()
+add_module() {
+	local name=$1 src dep f
+	for f in "${modlist[@]}"; do [ "$f" = "$name.ko" ] && return 0; done
+	src=$(find "$kdir/modules/kernel" -name "$name.ko" -o -name "$name.ko.xz" \
+		-o -name "$name.ko.zst" -o -name "$name.ko.gz" | head -n 1)
+	[ -n "$src" ] || return 0 # built in
+	case $src in
+	*.xz) xz -dc "$src" >"$stage/lib/modules/$name.ko" ;;
+	*.zst) zstd -qdc "$src" >"$stage/lib/modules/$name.ko" ;;
+	*.gz) gzip -dc "$src" >"$stage/lib/modules/$name.ko" ;;
+	*) cp "$src" "$stage/lib/modules/$name.ko" ;;
+	esac
+	for dep in $(modinfo -F depends "$stage/lib/modules/$name.ko" | tr ',' ' '); do
+		add_module "$dep"
+	done
+	modlist+=("$name.ko")
+}
+for m in inet_diag tcp_diag; do add_module "$m"; done
+printf '%s\n' "${modlist[@]}" >"$stage/etc/tcpstat-modules"
+
+cp "$ko" "$stage/tcpstat.ko"
+cp "$TCPSTAT_ROOT"/tests/vm/*.sh "$stage/tests/"
+[ -x "$TCPSTAT_ROOT/tests/vm/sockfarm" ] && cp "$TCPSTAT_ROOT/tests/vm/sockfarm" "$stage/usr/bin/"
+[ -x "$TCPSTAT_ROOT/user/tcpstat" ] && add_program "$TCPSTAT_ROOT/user/tcpstat" /usr/bin/tcpstat
+command -v ss >/dev/null && add_program "$(command -v ss)" /usr/bin/ss
+
+{
+	echo "TCPSTAT_KVER='$kver'"
+	echo "TCPSTAT_RELEASE='$release'"
+	echo "TCPSTAT_FLAVOUR='$flavour'"
+	echo "TCPSTAT_RUN='$run'"
+	for e in "${envs[@]}"; do printf "export %q\n" "$e"; done
+} >"$stage/etc/tcpstat-env"
+cp "$TCPSTAT_ROOT/tests/vm/init" "$stage/init"
+chmod +x "$stage/init"
+(cd "$stage" && find . | cpio -o -H newc --quiet) >"$out/initramfs.cpio"
+
+# panic_on_warn turns any WARN into a panic, panic=-1 reboots at once and
+# -no-reboot ends QEMU: a warning can never pass unseen.
+cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic printk.time=1 $append"
+log "booting $kver ($release $flavour) with tests/vm/$run"
+start=$(date +%s)
+rc=0
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	-machine pc -accel tcg,thread=multi -cpu max -m "$mem" -smp "$smp" \
+	-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio" -append "$cmdline" \
+	-display none -monitor none -no-reboot -nic none \
+	-serial "file:$out/console.log" -serial "file:$out/results.log" || rc=$?
+elapsed=$(($(date +%s) - start))
+[ "$rc" -eq 124 ] && log "QEMU timed out after ${timeout}s"
+
+cat "$out/results.log" 2>/dev/null | tr -d '\r'
+status=0
+if grep -Eq '^not ok' "$out/results.log"; then
+	log "FAIL: failed checks on $kver"
+	status=1
+fi
+if ! grep -Eq '^TCPSTAT_VM_DONE rc=[0-9]+' "$out/results.log"; then
+	log "FAIL: the guest never reached its final marker on $kver (console: $out/console.log)"
+	status=1
+else
+	grc=$(sed -n 's/^TCPSTAT_VM_DONE rc=\([0-9]*\).*/\1/p' "$out/results.log" | tail -n 1)
+	if [ "$grc" = 4 ] && [ "$status" = 0 ]; then
+		status=4
+	elif [ "$grc" != 0 ]; then
+		log "FAIL: guest script exited $grc on $kver"
+		status=1
+	fi
+fi
+if grep -En 'BUG:|WARNING:|Call Trace|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|hung_task|rcu.*stall|INFO: rcu|UBSAN|KASAN|kmemleak|list_add corruption|list_del corruption|refcount_t:|Unknown symbol|tainted: .*[DW]' \
+	"$out/console.log" >"$out/warnings.log"; then
+	log "FAIL: kernel warnings on $kver:"
+	head -n 40 "$out/warnings.log" >&2
+	status=1
+fi
+log "$kver: $( [ $status = 0 ] && echo pass || { [ $status = 4 ] && echo skip || echo FAIL; })" \
+	"in ${elapsed}s (logs: $out)"
+exit $status
