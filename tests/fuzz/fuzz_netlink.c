@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_netlink.c - libFuzzer target for counting an inet_diag dump.
+ *
+ * Input: one flags byte (bit 0: check seq/portid, bit 1: AF_INET6), then
+ * datagrams, each a little-endian u16 length and that many bytes. Each
+ * datagram is copied to an aligned buffer, as recv() would leave it, and
+ * fed until the dump completes or fails.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+
+#include "src_netlink.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static union {
+		struct nlmsghdr align;
+		char buf[NETLINK_RECV_SIZE];
+	} dgram;
+	struct nl_dump d;
+	uint64_t msgs = 0, sum = 0;
+	uint8_t flags;
+	size_t off = 1;
+	int ret = 1;
+
+	if (size < 1)
+		return 0;
+	flags = data[0];
+	nl_dump_init(&d, (flags & 2) ? AF_INET6 : AF_INET,
+		     (flags & 1) ? 1234 : 0, (flags & 1) ? 5678 : 0);
+	while (ret == 1 && off + 2 <= size) {
+		size_t len = (size_t)data[off] | (size_t)data[off + 1] << 8;
+
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		memcpy(dgram.buf, data + off, len);
+		off += len;
+		msgs += len / NLMSG_HDRLEN;
+		ret = nl_dump_feed(&d, dgram.buf, len);
+		if (ret < 0 && (d.error == 0 || d.what[0] == '\0'))
+			abort();
+	}
+	for (int s = 0; s < TCPSTAT_NSTATES; s++)
+		sum += d.n[s];
+	if (sum > msgs)
+		abort(); /* at most one count per message */
+	return 0;
+}

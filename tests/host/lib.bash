@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/host/lib.bash - kselftest-style helpers for the host tests (bash).
+#
+#   ok DESC / not_ok DESC [DETAIL...] / skip DESC REASON
+#   wait_for SECONDS CMD...   poll CMD every 50 ms until it succeeds
+#   finish                    print the plan and a summary, exit 0 or 1
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+HOST_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TCPSTAT=${TCPSTAT:-$HOST_TOP/user/tcpstat}
+
+ksft_n=0
+ksft_failed=0
+ksft_skipped=0
+
+ok() {
+	ksft_n=$((ksft_n + 1))
+	echo "ok $ksft_n - $1"
+}
+
+not_ok() {
+	ksft_n=$((ksft_n + 1))
+	ksft_failed=$((ksft_failed + 1))
+	echo "not ok $ksft_n - $1"
+	shift
+	local line
+	for line in "$@"; do
+		printf '#   %s\n' "$line"
+	done
+}
+
+skip() {
+	ksft_n=$((ksft_n + 1))
+	ksft_skipped=$((ksft_skipped + 1))
+	echo "ok $ksft_n - $1 # SKIP $2"
+}
+
+# check DESC CMD...: ok if CMD succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+	fi
+}
+
+wait_for() {
+	local limit=$(($1 * 20)) i=0
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ "$i" -ge "$limit" ] && return 1
+		sleep 0.05
+	done
+}
+
+# skip_all REASON: nothing can run here
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit $KSFT_SKIP
+}
+
+finish() {
+	echo "1..$ksft_n"
+	echo "$(basename "$0" .sh): $((ksft_n - ksft_failed - ksft_skipped)) passed, $ksft_failed failed, $ksft_skipped skipped"
+	[ "$ksft_failed" -eq 0 ] && exit $KSFT_PASS
+	exit $KSFT_FAIL
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip_all "needs $c"
+	done
+}
+
+# The per-family counts of a prometheus exposition on stdin, as two lines
+# "ipv4 <11 counts>" and "ipv6 <11 counts>" in the tcpstat order.
+prom_to_rows() {
+	awk '
+	BEGIN {
+		split("established syn_sent syn_recv fin_wait1 fin_wait2 time_wait close close_wait last_ack listen closing", st, " ")
+	}
+	/^tcpstat_connections\{/ {
+		match($0, /family="[^"]*"/); f = substr($0, RSTART + 8, RLENGTH - 9)
+		match($0, /state="[^"]*"/); s = substr($0, RSTART + 7, RLENGTH - 8)
+		n[f, s] = $NF
+	}
+	END {
+		split("ipv4 ipv6", fams, " ")
+		for (i = 1; i <= 2; i++) {
+			line = fams[i]
+			for (j = 1; j <= 11; j++)
+				line = line " " ((fams[i], st[j]) in n ? n[fams[i], st[j]] : "?")
+			print line
+		}
+	}'
+}
+
+# The same two lines from `ss -tan` (run in the namespace to look at).
+ss_rows() {
+	local fam
+	for fam in 4 6; do
+		ss -tan -"$fam" | awk -v fam="ipv$fam" '
+		BEGIN {
+			split("ESTAB SYN-SENT SYN-RECV FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT UNCONN CLOSE-WAIT LAST-ACK LISTEN CLOSING", st, " ")
+			for (j = 1; j <= 11; j++)
+				idx[st[j]] = j
+		}
+		NR > 1 && ($1 in idx) { n[idx[$1]]++ }
+		NR > 1 && !($1 in idx) { n[0]++ }
+		END {
+			line = fam
+			for (j = 1; j <= 11; j++)
+				line = line " " (n[j] + 0)
+			if (n[0])
+				line = line " unknown=" n[0]
+			print line
+		}'
+	done
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_args.c - --interval, --count and --tag values. */
+#include "unit.h"
+
+#include "args.h"
+
+static void test_interval(void **state)
+{
+	uint64_t ns;
+
+	(void)state;
+	assert_int_equal(parse_interval("10", &ns), 0);
+	assert_int_equal(ns, 10000000000ULL);
+	assert_int_equal(parse_interval("0.5", &ns), 0);
+	assert_int_equal(ns, 500000000ULL);
+	assert_int_equal(parse_interval(".25", &ns), 0);
+	assert_int_equal(ns, 250000000ULL);
+	assert_int_equal(parse_interval("1.", &ns), -1);
+	assert_int_equal(parse_interval("0.000000001", &ns), 0);
+	assert_int_equal(ns, 1);
+	assert_int_equal(parse_interval("86400", &ns), 0);
+	assert_int_equal(ns, 86400000000000ULL);
+	assert_int_equal(parse_interval("86400.0", &ns), 0);
+
+	assert_int_equal(parse_interval("86400.1", &ns), -1);
+	assert_int_equal(parse_interval("86401", &ns), -1);
+	assert_int_equal(parse_interval("99999999999999999999999", &ns), -1);
+	assert_int_equal(parse_interval("0", &ns), -1);
+	assert_int_equal(parse_interval("0.0", &ns), -1);
+	assert_int_equal(parse_interval("0.0000000001", &ns), -1);
+	assert_int_equal(parse_interval("", &ns), -1);
+	assert_int_equal(parse_interval(".", &ns), -1);
+	assert_int_equal(parse_interval("-1", &ns), -1);
+	assert_int_equal(parse_interval("+1", &ns), -1);
+	assert_int_equal(parse_interval("1s", &ns), -1);
+	assert_int_equal(parse_interval("1e3", &ns), -1);
+	assert_int_equal(parse_interval(" 1", &ns), -1);
+	assert_int_equal(parse_interval("1 ", &ns), -1);
+	assert_int_equal(parse_interval("0x10", &ns), -1);
+}
+
+static void test_count(void **state)
+{
+	uint64_t n;
+
+	(void)state;
+	assert_int_equal(parse_count("1", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(parse_count("18446744073709551615", &n), 0);
+	assert_int_equal(n, UINT64_MAX);
+	assert_int_equal(parse_count("18446744073709551616", &n), -1);
+	assert_int_equal(parse_count("0", &n), -1);
+	assert_int_equal(parse_count("", &n), -1);
+	assert_int_equal(parse_count("-3", &n), -1);
+	assert_int_equal(parse_count("3x", &n), -1);
+	assert_int_equal(parse_count("99999999999999999999999", &n), -1);
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid(""));
+	assert_true(utf8_valid("plain ascii"));
+	assert_true(utf8_valid("gr\xc3\xbc\xc3\x9f"));		/* grüß */
+	assert_true(utf8_valid("\xe2\x82\xac"));		/* € */
+	assert_true(utf8_valid("\xf0\x9f\x98\x80"));		/* U+1F600 */
+	assert_true(utf8_valid("\xf4\x8f\xbf\xbf"));		/* U+10FFFF */
+	assert_false(utf8_valid("\xc3"));			/* cut short */
+	assert_false(utf8_valid("\xc3x"));
+	assert_false(utf8_valid("\x80"));			/* lone continuation */
+	assert_false(utf8_valid("\xc0\xaf"));			/* overlong */
+	assert_false(utf8_valid("\xe0\x80\xaf"));		/* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80"));		/* surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80"));		/* > U+10FFFF */
+	assert_false(utf8_valid("\xff"));
+}
+
+static void test_label_name(void **state)
+{
+	(void)state;
+	assert_true(label_name_valid("a"));
+	assert_true(label_name_valid("_a"));
+	assert_true(label_name_valid("dc_1"));
+	assert_true(label_name_valid("Zone"));
+	assert_false(label_name_valid(""));
+	assert_false(label_name_valid("1a"));
+	assert_false(label_name_valid("__name__"));
+	assert_false(label_name_valid("__"));
+	assert_false(label_name_valid("a-b"));
+	assert_false(label_name_valid("a.b"));
+	assert_false(label_name_valid("a b"));
+	assert_false(label_name_valid("\xc3\xbc"));
+}
+
+static void expect_tag_error(const char *arg, const struct tcpstat_tag *tags,
+			     size_t ntags, const char *why)
+{
+	char buf[256], msg[128];
+	struct tcpstat_tag t;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	assert_int_equal(parse_tag(buf, &t, tags, ntags, msg, sizeof(msg)), -1);
+	assert_contains(msg, why);
+	assert_string_equal(buf, arg); /* left as it was */
+}
+
+static void test_tag(void **state)
+{
+	char a[] = "dc=fra 1=x", c[] = "k=a=b";
+	struct tcpstat_tag tags[4] = { { NULL, NULL } };
+	char why[128];
+
+	(void)state;
+	assert_int_equal(parse_tag(a, &tags[0], tags, 0, why, sizeof(why)), 0);
+	assert_string_equal(tags[0].key, "dc");
+	assert_string_equal(tags[0].value, "fra 1=x");
+	assert_int_equal(parse_tag(c, &tags[1], tags, 1, why, sizeof(why)), 0);
+	assert_string_equal(tags[1].key, "k");
+	assert_string_equal(tags[1].value, "a=b");
+
+	expect_tag_error("dc=other", tags, 2, "duplicate key \"dc\"");
+	expect_tag_error("nokey", tags, 2, "expected KEY=VALUE");
+	expect_tag_error("=v", tags, 2, "key must match");
+	expect_tag_error("__x=v", tags, 2, "key must match");
+	expect_tag_error("a-b=v", tags, 2, "key must match");
+	expect_tag_error("family=v", tags, 2, "reserved");
+	expect_tag_error("state=v", tags, 2, "reserved");
+	expect_tag_error("x=a\nb", tags, 2, "newline");
+	expect_tag_error("x=\xc3", tags, 2, "UTF-8");
+	expect_tag_error("e=", tags, 2, "empty value");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_interval),
+		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_label_name),
+		cmocka_unit_test(test_tag),
+	};
+
+	return cmocka_run_group_tests_name("args", tests, NULL, NULL);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* args.h - strict parsing and checking of command-line values. */
+#ifndef TCPSTAT_ARGS_H
+#define TCPSTAT_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+#define INTERVAL_MAX_S 86400
+
+/*
+ * "SECONDS" with an optional decimal fraction of up to 9 digits, > 0
+ * and <= INTERVAL_MAX_S: "10", "0.5", ".25". 0 and *ns set, or -1.
+ */
+int parse_interval(const char *s, uint64_t *ns);
+
+/* A positive decimal integer. 0 and *n set, or -1. */
+int parse_count(const char *s, uint64_t *n);
+
+/* Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool utf8_valid(const char *s);
+
+/* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__". */
+bool label_name_valid(const char *s);
+
+/*
+ * Split "KEY=VALUE" in place (the '=' becomes NUL) and check both halves,
+ * including that KEY is not reserved (family, state) and not already in
+ * @tags[0..ntags). 0, or -1 with @why (a short reason) filled.
+ */
+int parse_tag(char *arg, struct tcpstat_tag *tag, const struct tcpstat_tag *tags,
+	      size_t ntags, char *why, size_t whylen);
+
+#endif /* TCPSTAT_ARGS_H */

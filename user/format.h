@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * format.h - write one sample as JSON, Prometheus text exposition 0.0.4
+ * or Influx line protocol. The wall-clock time of the sample is passed
+ * in, so tests get deterministic output.
+ */
+#ifndef TCPSTAT_FORMAT_OUT_H
+#define TCPSTAT_FORMAT_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "counts.h"
+#include "strbuf.h"
+
+enum tcpstat_format {
+	TCPSTAT_FMT_JSON,
+	TCPSTAT_FMT_PROMETHEUS,
+	TCPSTAT_FMT_INFLUX,
+};
+
+struct tcpstat_tag {
+	const char *key;
+	const char *value;
+};
+
+struct format_opts {
+	enum tcpstat_format format;
+	bool family;			/* json: add "ipv4" and "ipv6" objects */
+	bool meta;			/* json: timestamp and host; prometheus: host label */
+	const struct tcpstat_tag *tags;	/* validated by args.c */
+	size_t ntags;
+	const char *host;		/* gethostname(); a "host" tag overrides it */
+};
+
+/*
+ * Append one sample (json: one line; prometheus: a whole exposition;
+ * influx: one line per family) to @sb. 0, or -1 when out of memory.
+ */
+int format_sample(struct strbuf *sb, const struct format_opts *o,
+		  const struct tcpstat_counts *c, const struct timespec *now);
+
+/* "2026-11-23T10:00:00.123Z" (UTC, milliseconds, truncated). */
+#define RFC3339_LEN 32
+int format_rfc3339(char buf[RFC3339_LEN], const struct timespec *ts);
+
+#endif /* TCPSTAT_FORMAT_OUT_H */
