@@ -6,7 +6,7 @@ TCPSTAT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # The kernels every VM run covers: "<release> <flavour>" pairs. Override
 # with TCPSTAT_KERNELS="bookworm:amd64 sid:amd64" (space separated).
-TCPSTAT_DEFAULT_KERNELS="bullseye:amd64 bookworm:amd64 trixie:amd64 sid:amd64"
+TCPSTAT_DEFAULT_KERNELS="bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64"
 TCPSTAT_KERNELS=${TCPSTAT_KERNELS:-$TCPSTAT_DEFAULT_KERNELS}
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

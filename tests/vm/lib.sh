@@ -1,8 +1,13 @@
 #!/bin/sh
 # Shared helpers of the guest tests (busybox sh): kselftest-style output,
-# one "ok N - what" or "not ok N - what" line per check.
-TESTNUM=0
-FAILED=0
+# one "ok N - what" or "not ok N - what" line per check, and the views of
+# the TCP tables the tests compare. A "view" is two lines:
+#   ipv4 <11 counts>
+#   ipv6 <11 counts>
+# in the tcpstat state order (ESTABLISHED ... CLOSING).
+TESTNUM=${TESTNUM:-0}
+FAILED=${FAILED:-0}
+STATES="ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING"
 
 # check <description> <command...>: run the command, report ok/not ok.
 check() {
@@ -17,8 +22,202 @@ check() {
 	fi
 }
 
+diag() { echo "# $*"; }
+
+# section <name>: a diagnostic line with the guest's uptime, so slow parts
+# of a run show in the results.
+section() { echo "# --- $* (t=$(cut -d' ' -f1 /proc/uptime)s)"; }
+
+# run_in_netns <script> [args]: run a test script in a fresh network
+# namespace (a clean slate: no sockets, no leftover TIME_WAIT), carrying
+# the check counters there and back.
+run_in_netns() {
+	unshare -n sh -c 'ip link set lo up; TESTNUM=$0 FAILED=$1; . /tests/lib.sh; . "$2"; echo "$TESTNUM $FAILED" >/tmp/.counters' \
+		"$TESTNUM" "$FAILED" "$1"
+	set -- $(cat /tmp/.counters)
+	TESTNUM=$1 FAILED=$2
+}
+
 done_testing() {
 	echo "# $TESTNUM checks, $FAILED failed"
 	[ "$FAILED" -eq 0 ] && exit 0
 	exit 1
+}
+
+# The kernel's own view: the st column of /proc/net/tcp and tcp6 (of the
+# netns of the reading process, or of the given /proc/PID/net directory).
+# Prints nothing (and fails) if a file cannot be read.
+kernel_view() {
+	dir=${1:-/proc/net}
+	for f in tcp tcp6; do
+		fam=ipv4
+		[ "$f" = tcp6 ] && fam=ipv6
+		awk -v fam=$fam 'NR > 1 {
+			for (i = 1; i <= 11; i++) if ($4 == sprintf("%02X", i)) c[i]++
+		}
+		END {
+			printf "%s", fam
+			for (i = 1; i <= 11; i++) printf " %d", c[i]
+			printf "\n"
+		}' "$dir/$f" || return 1
+	done
+}
+
+# The module's machine file as a view. Fails if the file cannot be read.
+data_view() {
+	f=${1:-/proc/net/tcpstat_data}
+	out=$(cat "$f") || return 1
+	echo "$out" | sed -n 's/^states \(ipv[46] .*\)$/\1/p'
+}
+
+# The human file as one line "total <11 counts>".
+human_total() {
+	f=${1:-/proc/tcpstat}
+	out=$(cat "$f") || return 1
+	echo "$out" | awk '{ printf "%s%s", (NR == 1 ? "total" : ""), " " $3 } END { printf "\n" }'
+}
+
+# Sum the two rows of a view: "total <11 counts>".
+view_total() {
+	awk '{ for (i = 2; i <= 12; i++) c[i] += $i }
+	END { printf "total"; for (i = 2; i <= 12; i++) printf " %d", c[i]; printf "\n" }'
+}
+
+# ss's view, from the netlink dump (needs tcp_diag).
+ss_view() {
+	for fam in 4 6; do
+		ss -tanH -$fam | awk -v fam=ipv$fam '
+		BEGIN {
+			split("ESTAB SYN-SENT SYN-RECV FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT UNCONN CLOSE-WAIT LAST-ACK LISTEN CLOSING", n, " ")
+			for (i = 1; i <= 11; i++) idx[n[i]] = i
+		}
+		{ if ($1 in idx) c[idx[$1]]++; else bad++ }
+		END {
+			printf "%s", fam
+			for (i = 1; i <= 11; i++) printf " %d", c[i]
+			printf "\n"
+			if (bad) exit 1
+		}' || return 1
+	done
+}
+
+# The human file must be exactly 11 lines "%-12s: %u" in the state order.
+human_format_ok() {
+	f=${1:-/proc/tcpstat}
+	cat "$f" | awk -v states="$STATES" '
+	BEGIN { n = split(states, name, " ") }
+	{
+		want = sprintf("%-12s: ", name[NR])
+		if (NR > n || substr($0, 1, 14) != want || substr($0, 15) !~ /^(0|[1-9][0-9]*)$/) bad = 1
+	}
+	END { exit (bad || NR != n) }'
+}
+
+# The machine file must have its magic line, the states header, the two
+# family rows and the end line, in that order and nothing else.
+data_format_ok() {
+	f=${1:-/proc/net/tcpstat_data}
+	cat "$f" | awk -v states="$STATES" '
+	function row(fam,   i) {
+		if (NF != 13 || $1 != "states" || $2 != fam) return 0
+		for (i = 3; i <= 13; i++) if ($i !~ /^(0|[1-9][0-9]*)$/) return 0
+		return 1
+	}
+	NR == 1 { ok = ($1 == "tcpstat" && $2 == "1" && NF == 3) }
+	NR == 2 { ok = ok && ($0 == "states family " states) }
+	NR == 3 { ok = ok && row("ipv4") }
+	NR == 4 { ok = ok && row("ipv6") }
+	NR == 5 { ok = ok && ($0 == "end") }
+	END { exit !(ok && NR == 5) }'
+}
+
+# Wait (up to $2 seconds, default 15) until the kernel's view equals the
+# view in file $1: sockets take a moment to reach their final state.
+wait_kernel_view() {
+	want=$(cat "$1")
+	i=0
+	limit=$((${2:-15} * 10))
+	while [ "$(kernel_view)" != "$want" ]; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		usleep 100000
+	done
+	return 0
+}
+
+# A quiescent snapshot: the kernel's view, the module's data view and the
+# human total, taken when two kernel views around them agree. Writes
+# $1.kernel, $1.data, $1.human. Fails if the system never holds still.
+snapshot() {
+	i=0
+	while [ $i -lt 50 ]; do
+		kernel_view >"$1.kernel.a"
+		data_view >"$1.data"
+		human_total >"$1.human"
+		kernel_view >"$1.kernel"
+		cmp -s "$1.kernel.a" "$1.kernel" && return 0
+		i=$((i + 1))
+		usleep 100000
+	done
+	return 1
+}
+
+same() {
+	if [ "$(cat "$1")" = "$(cat "$2")" ]; then
+		return 0
+	fi
+	diag "$1: $(cat "$1" | tr '\n' '|')"
+	diag "$2: $(cat "$2" | tr '\n' '|')"
+	return 1
+}
+
+# Start "sockfarm <args>" in the background with its output in $1.out and
+# wait until it says ready. Sets FARM_PID.
+farm_start() {
+	name=$1
+	shift
+	sockfarm "$@" >"$name.out" 2>"$name.err" &
+	FARM_PID=$!
+	i=0
+	while ! grep -q '^ready$' "$name.out" 2>/dev/null; do
+		if ! kill -0 $FARM_PID 2>/dev/null; then
+			diag "sockfarm $* died: $(cat "$name.err")"
+			return 1
+		fi
+		i=$((i + 1))
+		[ $i -ge 1200 ] && { diag "sockfarm $* not ready after 120 s"; return 1; }
+		usleep 100000
+	done
+	grep '^ipv[46] ' "$name.out" >"$name.view"
+	return 0
+}
+
+farm_stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# Add two views row by row.
+view_add() {
+	paste -d' ' "$1" "$2" | awk '{
+		printf "%s", $1
+		for (i = 2; i <= 12; i++) printf " %d", $i + $(i + 12)
+		printf "\n" }'
+}
+
+# The reporter's view: its Prometheus output turned into a view. Fails if
+# the reporter fails. Extra arguments go to the reporter.
+reporter_view() {
+	out=$(tcpstat --format prometheus "$@") || return 1
+	echo "$out" | awk -F'"' -v states="$STATES" '
+	BEGIN { n = split(tolower(states), s, " "); for (i = 1; i <= n; i++) idx[s[i]] = i }
+	/^tcpstat_connections\{/ { split($5, v, " "); c[$2, idx[$4]] = v[2] }
+	END {
+		for (f = 4; f <= 6; f += 2) {
+			printf "ipv%d", f
+			for (i = 1; i <= 11; i++) printf " %d", c["ipv" f, i]
+			printf "\n"
+		}
+	}'
 }

@@ -1,0 +1,86 @@
+# tcpstat - the human entry point. Kbuild reads ./Kbuild and kmod/Kbuild;
+# this file is never read by kbuild (DKMS appends KERNELRELEASE= to its
+# own make call, which is why the two are kept apart).
+#
+#   make                  build the module (for KDIR) and the reporter
+#   make module           build kmod/tcpstat.ko for KDIR
+#   make user             build the reporter user/tcpstat
+#   make check            unit tests, fuzz smoke, host tests, VM tests on
+#                         every supported kernel (installs what it needs)
+#   make demo             boot a Debian kernel under QEMU with the module
+#                         and show /proc/tcpstat and the reporter's output
+#   make bench            benchmarks (docs/performance.md)
+#   make install          install the reporter and its man page
+#   make install-module   install the module for KDIR (modules_install)
+#   make dkms-install     register the module source with DKMS
+#   make clean
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+
+# The kernels the VM tests run on ("<release>:<flavour>", see scripts/lib.sh).
+TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
+export TCPSTAT_KERNELS
+
+.PHONY: all module user sockfarm check check-user check-vm demo bench install \
+	install-module dkms-install deps clean
+
+all: module user
+
+module:
+	@test -d "$(KDIR)" || { echo "make: no kernel build directory at $(KDIR); set KDIR= (or install linux-headers-$(KERNELRELEASE))" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user:
+	$(MAKE) -C user
+
+sockfarm: tests/vm/sockfarm
+
+tests/vm/sockfarm: tests/vm/sockfarm.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	$(MAKE) check-user
+	$(MAKE) check-vm
+
+check-user: user sockfarm
+	$(MAKE) -C user unit
+	$(MAKE) -C user fuzz-smoke
+	$(MAKE) -C user host-test
+
+check-vm: user sockfarm
+	scripts/check-kernels.sh
+
+demo: deps user sockfarm
+	scripts/demo.sh
+
+bench: deps user sockfarm
+	scripts/bench.sh
+
+install:
+	$(MAKE) -C user install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+install-module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+dkms-install:
+	rm -rf $(DESTDIR)/usr/src/tcpstat-$(VERSION)
+	install -d $(DESTDIR)/usr/src/tcpstat-$(VERSION)/kmod
+	install -m 0644 Kbuild dkms.conf $(DESTDIR)/usr/src/tcpstat-$(VERSION)/
+	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DESTDIR)/usr/src/tcpstat-$(VERSION)/kmod/
+	install -m 0755 kmod/probe.sh $(DESTDIR)/usr/src/tcpstat-$(VERSION)/kmod/
+	@if [ -z "$(DESTDIR)" ]; then \
+		dkms add tcpstat/$(VERSION) && dkms build tcpstat/$(VERSION) && dkms install tcpstat/$(VERSION); \
+	fi
+
+clean:
+	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
+		modules.order Module.symvers kmod/Module.symvers .*.cmd
+	rm -rf build tests/vm/sockfarm
+	$(MAKE) -C user clean

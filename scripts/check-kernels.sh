@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build tcpstat.ko for every kernel in TCPSTAT_KERNELS inside its release's
+# chroot and run the VM tests on it. Kernels are prepared (fetched and
+# cached) in parallel, then tested one after the other.
+#
+# Usage: check-kernels.sh [guest script (default functional.sh)]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+run=${1:-functional.sh}
+# A small established table (512 buckets, the smallest the kernel makes)
+# so the tests can fill every bucket, the last one included.
+append=${TCPSTAT_VM_APPEND:-thash_entries=512}
+
+pids=()
+for k in $TCPSTAT_KERNELS; do
+	"$TCPSTAT_ROOT/scripts/prepare-kernel.sh" "${k%%:*}" "${k#*:}" >/dev/null &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || die "preparing a kernel failed (see above)"; done
+
+results=()
+status=0
+for k in $TCPSTAT_KERNELS; do
+	release=${k%%:*} flavour=${k#*:}
+	ko=$TCPSTAT_ROOT/build/ko/$release-$flavour/tcpstat.ko
+	start=$(date +%s)
+	rc=0
+	if "$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$ko"; then
+		"$TCPSTAT_ROOT/scripts/vm-run.sh" --kernel "$k" --ko "$ko" --run "$run" \
+			--append "$append" || rc=$?
+	else
+		rc=1
+	fi
+	kver=$(cat "$(kernel_dir "$release" "$flavour")/kver")
+	case $rc in
+	0) verdict=pass ;;
+	4) verdict=skip ;;
+	*) verdict=FAIL status=1 ;;
+	esac
+	results+=("$(printf '%-10s %-10s %-24s %-5s %4ss' "$release" "$flavour" "$kver" "$verdict" $(($(date +%s) - start)))")
+done
+echo "== VM tests ($run)"
+printf '%s\n' "${results[@]}"
+exit $status

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install the Debian packages `make check`, `make demo` and `make bench`
+# need on the host. Idempotent: installs only what is missing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+need_host_pkgs \
+	make gcc libc6-dev pkg-config libjson-c-dev libmnl-dev libcmocka-dev clang libclang-rt-dev \
+	qemu-system-x86 debootstrap debian-archive-keyring busybox-static cpio \
+	xz-utils zstd kmod util-linux iproute2 jq prometheus gnuplot-nox

@@ -1,0 +1,161 @@
+#!/bin/sh
+# Functional tests of tcpstat.ko inside the guest. The truth is the set of
+# sockets the test builds on purpose (sockfarm) and the kernel's own view
+# in the same netns (/proc/net/tcp{,6}, ss). Each check prints ok/not ok.
+#
+# TIME_WAIT and orphaned FIN_WAIT2 minisocks live 60 s, and closing a set
+# leaves new ones behind: so every comparison with a built set happens
+# right after it is built, and each phase that needs a clean slate runs in
+# a fresh network namespace (run_in_netns).
+. /tests/lib.sh
+T=/tmp/t
+mkdir -p $T
+
+section "load"
+check "insmod tcpstat.ko" insmod /tcpstat.ko
+check "/proc/tcpstat is a symlink to net/tcpstat" test "$(readlink /proc/tcpstat)" = net/tcpstat
+check "/proc/net/tcpstat and /proc/net/tcpstat_data exist" test -r /proc/net/tcpstat -a -r /proc/net/tcpstat_data
+check "files are readable by everyone, writable by no one" \
+	test "$(stat -L -c %a /proc/net/tcpstat)/$(stat -L -c %a /proc/net/tcpstat_data)" = 444/444
+check "human file: 11 lines \"%-12s: %u\" in state order" human_format_ok /proc/tcpstat
+check "machine file: magic, header, ipv4 and ipv6 rows, end" data_format_ok /proc/net/tcpstat_data
+check "module version in the machine file is the modinfo version" \
+	test "$(head -n 1 /proc/net/tcpstat_data | cut -d' ' -f3)" = "$(cat /sys/module/tcpstat/version)"
+printf 'ipv4 0 0 0 0 0 0 0 0 0 0 0\nipv6 0 0 0 0 0 0 0 0 0 0 0\n' >$T/zero.view
+snapshot $T/empty
+check "no sockets: the module counts zero" same $T/empty.data $T/zero.view
+check "no sockets: /proc/net/tcp agrees" same $T/empty.kernel $T/zero.view
+
+section "known sockets in every state that holds still (init netns)"
+FARM=
+if farm_start $T/farm build --family both; then
+	FARM=$FARM_PID
+	check "kernel view reaches the built set" wait_kernel_view $T/farm.view
+	snapshot $T/s1
+	check "data file equals the sockets built (per family)" same $T/s1.data $T/farm.view
+	check "data file equals /proc/net/tcp and tcp6" same $T/s1.data $T/s1.kernel
+	view_total <$T/farm.view >$T/farm.total
+	check "/proc/tcpstat equals the sockets built" same $T/s1.human $T/farm.total
+	human_total /proc/net/tcpstat >$T/s1.human2
+	check "/proc/net/tcpstat equals /proc/tcpstat" same $T/s1.human2 $T/s1.human
+	ss_view >$T/s1.ss
+	check "ss agrees" same $T/s1.ss $T/s1.data
+	for b in kmod netlink procfs; do
+		reporter_view --backend $b >$T/s1.$b
+		check "reporter --backend $b equals the module" same $T/s1.$b $T/s1.data
+	done
+	tcpstat --backend kmod --family >$T/json.kmod
+	tcpstat --backend netlink --family >$T/json.netlink
+	tcpstat --backend procfs --family >$T/json.procfs
+	check "reporter: the three backends print the same JSON" \
+		sh -c "cmp -s $T/json.kmod $T/json.netlink && cmp -s $T/json.kmod $T/json.procfs"
+	# The set must cover every state that can hold (all but CLOSE) in both
+	# families, with distinct counts, or a swap could hide.
+	check "built set holds every state but CLOSE, with distinct counts" awk '
+		{ split("", seen); for (i = 2; i <= 12; i++) {
+			if (i == 8) { if ($i != 0) bad = 1; continue }
+			if ($i == 0 || ($i in seen)) bad = 1; seen[$i] = 1 } }
+		END { exit bad }' $T/farm.view
+else
+	check "sockfarm build ($(cat $T/farm.err))" false
+fi
+
+section "a child netns with its own established table"
+# 6.1+: net.ipv4.tcp_child_ehash_entries, read when a netns is created,
+# gives it a private table; 8 buckets, so its 400+ sockets fill them all.
+# The kernel then caps that netns's TIME_WAIT sockets at 8/2, so the
+# child raises net.ipv4.tcp_max_tw_buckets before building.
+[ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ] && echo 8 >/proc/sys/net/ipv4/tcp_child_ehash_entries
+C=$T/child
+mkdir -p $C
+unshare -n sh /tests/netns-child.sh $C &
+CHILD_SH=$!
+i=0
+while [ ! -e $C/ready ] && [ $i -lt 600 ] && kill -0 $CHILD_SH 2>/dev/null; do
+	usleep 100000
+	i=$((i + 1))
+done
+[ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ] && echo 0 >/proc/sys/net/ipv4/tcp_child_ehash_entries
+if [ -e $C/ready ]; then
+	CPID=$(cat $C/pid)
+	if [ -r /proc/sys/net/ipv4/tcp_ehash_entries ]; then
+		check "child netns has a private 8-bucket established table" \
+			test "$(nsenter -t $CPID -n cat /proc/sys/net/ipv4/tcp_ehash_entries)" = 8
+	fi
+	nsenter -t $CPID -n sh -c '. /tests/lib.sh; snapshot '$C/s
+	check "child netns: data file equals its sockets" same $C/s.data $C/expect.view
+	check "child netns: data file equals its /proc/net/tcp{,6}" same $C/s.data $C/s.kernel
+	view_total <$C/expect.view >$C/expect.total
+	check "child netns: /proc/tcpstat equals its sockets" same $C/s.human $C/expect.total
+	nsenter -t $CPID -n sh -c '. /tests/lib.sh; human_total /proc/net/tcpstat' >$C/human2
+	check "child netns: /proc/net/tcpstat equals its sockets" same $C/human2 $C/expect.total
+	for b in kmod netlink procfs; do
+		reporter_view --netns /proc/$CPID/ns/net --backend $b >$C/rep.$b
+		check "child netns: reporter --netns --backend $b equals its sockets" same $C/rep.$b $C/expect.view
+	done
+	data_view /proc/$CPID/net/tcpstat_data >$C/byproc
+	check "child netns seen from init via /proc/PID/net/tcpstat_data" same $C/byproc $C/expect.view
+	if [ -n "$FARM" ]; then
+		snapshot $T/s2
+		check "init netns still sees only its own sockets" same $T/s2.data $T/farm.view
+	fi
+	touch $C/release
+	wait $CHILD_SH
+	check "child netns helper exited cleanly" test $? -eq 0
+else
+	check "child netns came up ($(cat $C/error 2>/dev/null))" false
+	kill $CHILD_SH 2>/dev/null
+fi
+[ -n "$FARM" ] && farm_stop $FARM
+
+section "fill every bucket of the 512-bucket established table (fresh netns)"
+if grep -q 'thash_entries=512' /proc/cmdline; then
+	check "kernel booted with a 512-bucket established table" \
+		sh -c 'dmesg | grep -q "TCP established hash table entries: 512 "'
+fi
+run_in_netns /tests/phase-fill.sh
+
+section "readers during connection churn (fresh netns)"
+run_in_netns /tests/phase-churn.sh
+
+section "unload and reload while readers loop"
+loop_reader() {
+	while [ ! -e $T/stop ]; do cat /proc/tcpstat /proc/net/tcpstat_data >/dev/null 2>&1; done
+}
+for r in 1 2 3; do loop_reader & done
+exec 5</proc/net/tcpstat_data
+cycles=0
+failed=0
+while [ $cycles -lt 15 ]; do
+	rmmod tcpstat || failed=$((failed + 1))
+	insmod /tcpstat.ko || failed=$((failed + 1))
+	cycles=$((cycles + 1))
+done
+touch $T/stop
+wait
+check "15 rmmod/insmod cycles while 3 readers loop" test $failed -eq 0
+check "a file held open across the unload reads nothing" sh -c '! cat <&5 2>/dev/null | grep -q .'
+exec 5<&-
+check "after reload: human file format" human_format_ok /proc/tcpstat
+snapshot $T/s5
+check "after reload: data file equals /proc/net/tcp{,6}" same $T/s5.data $T/s5.kernel
+rmmod tcpstat
+check "rmmod removes /proc/tcpstat and the per-netns files" \
+	test ! -e /proc/net/tcpstat -a ! -e /proc/net/tcpstat_data -a ! -L /proc/tcpstat
+rc=0
+tcpstat --backend kmod >$T/nomod.out 2>$T/nomod.err || rc=$?
+check "reporter --backend kmod without the module: exit 3, says how to load it, no output" \
+	sh -c "test $rc -eq 3 && grep -q modprobe $T/nomod.err && test ! -s $T/nomod.out"
+i=0
+while [ $i -lt 20 ]; do
+	kernel_view >$T/s6.a
+	reporter_view >$T/s6.auto
+	kernel_view >$T/s6.kernel
+	cmp -s $T/s6.a $T/s6.kernel && break
+	i=$((i + 1))
+done
+check "reporter --backend auto without the module falls back and agrees" same $T/s6.auto $T/s6.kernel
+
+section "end"
+check "no kernel warning in dmesg" sh -c '! dmesg | grep -Eq "WARNING:|BUG:|Call Trace"'
+done_testing

@@ -1,0 +1,25 @@
+# Sourced by run_in_netns in a fresh netns that shares the global
+# established table: 3000 connections (6000 sockets, ~12 per bucket of a
+# 512-bucket table) plus the full set of states. A walk that missed a
+# bucket, the last one included, would miss sockets.
+T=/tmp/fill
+mkdir -p $T
+if farm_start $T/farm build --family both --scale 3; then
+	F1=$FARM_PID
+	if farm_start $T/fill fill --conns 3000 --family both; then
+		F2=$FARM_PID
+		view_add $T/fill.view $T/farm.view >$T/all.view
+		check "3000 connections and every state: kernel view reaches them" wait_kernel_view $T/all.view 30
+		snapshot $T/s
+		check "3000 connections: data file equals the sockets built" same $T/s.data $T/all.view
+		check "3000 connections: data file equals /proc/net/tcp{,6}" same $T/s.data $T/s.kernel
+		view_total <$T/all.view >$T/all.total
+		check "3000 connections: /proc/tcpstat equals the sockets built" same $T/s.human $T/all.total
+		farm_stop $F2
+	else
+		check "sockfarm fill ($(cat $T/fill.err))" false
+	fi
+	farm_stop $F1
+else
+	check "sockfarm build ($(cat $T/farm.err))" false
+fi
