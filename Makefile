@@ -25,7 +25,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf
 TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
 export TCPSTAT_KERNELS
 
-.PHONY: all module user sockfarm check check-user check-vm demo bench install \
+.PHONY: all module user sockfarm bench-tools check check-user check-vm demo bench install \
 	install-module dkms-install deps clean
 
 all: module user
@@ -38,6 +38,14 @@ user:
 	$(MAKE) -C user
 
 sockfarm: tests/vm/sockfarm
+
+bench-tools: tests/bench/measure tests/bench/nldiag
+
+tests/bench/measure: tests/bench/measure.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+tests/bench/nldiag: tests/bench/nldiag.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --cflags --libs libmnl)
 
 tests/vm/sockfarm: tests/vm/sockfarm.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -54,13 +62,14 @@ check-user: user sockfarm
 	$(MAKE) -C user fuzz-smoke
 	$(MAKE) -C user host-test
 
-check-vm: user sockfarm
+check-vm: user sockfarm bench-tools
 	scripts/check-kernels.sh
+	scripts/bench.sh --smoke
 
 demo: deps user sockfarm
 	scripts/demo.sh
 
-bench: deps user sockfarm
+bench: deps user sockfarm bench-tools
 	scripts/bench.sh
 
 install:
@@ -82,5 +91,5 @@ dkms-install:
 clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
 		modules.order Module.symvers kmod/Module.symvers .*.cmd
-	rm -rf build tests/vm/sockfarm
+	rm -rf build tests/vm/sockfarm tests/bench/measure tests/bench/nldiag
 	$(MAKE) -C user clean

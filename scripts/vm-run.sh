@@ -98,6 +98,8 @@ printf '%s\n' "${modlist[@]}" >"$stage/etc/tcpstat-modules"
 cp "$ko" "$stage/tcpstat.ko"
 cp "$TCPSTAT_ROOT"/tests/vm/*.sh "$stage/tests/"
 [ -x "$TCPSTAT_ROOT/tests/vm/sockfarm" ] && cp "$TCPSTAT_ROOT/tests/vm/sockfarm" "$stage/usr/bin/"
+[ -x "$TCPSTAT_ROOT/tests/bench/measure" ] && cp "$TCPSTAT_ROOT/tests/bench/measure" "$stage/usr/bin/"
+[ -x "$TCPSTAT_ROOT/tests/bench/nldiag" ] && add_program "$TCPSTAT_ROOT/tests/bench/nldiag" /usr/bin/nldiag
 [ -x "$TCPSTAT_ROOT/user/tcpstat" ] && add_program "$TCPSTAT_ROOT/user/tcpstat" /usr/bin/tcpstat
 command -v ss >/dev/null && add_program "$(command -v ss)" /usr/bin/ss
 

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Turn the benchmark CSVs in a directory (from scripts/bench.sh) into
+# Markdown on stdout, with a log-log plot per kernel written next to the
+# CSVs (<name>.png). Also checks the targets of the benchmark and says
+# for each whether it holds.
+# Usage: bench-report.sh <dir>
+set -euo pipefail
+dir=${1:?usage: bench-report.sh <dir>}
+. "$(dirname "$0")/lib.sh"
+
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+cores=$(nproc)
+
+cat <<EOF2
+# Performance
+
+How much does one sample of the per-state TCP counts cost, by each method,
+as the number of sockets grows? Produced by \`make bench\`
+(\`scripts/bench.sh\`, guest side \`tests/vm/bench.sh\`); the raw figures are
+the CSV files next to this page in \`docs/bench/\`.
+
+**Times are from QEMU software emulation (TCG), not real hardware.** Every
+guest instruction and memory access is emulated, so absolute times are
+10-50x slower than on a real server and cache effects are invisible. Only
+the ratios between methods measured in the same run are meaningful.
+
+- Host: $cpu_model, $cores cores. Guest: 2 vCPUs, QEMU TCG (one host thread per vCPU), memory as below.
+- Each method runs R times (20 up to 10k sockets, 10 up to 200k, 5 above)
+  after one warm-up run; the tables give the median and the 95th percentile
+  (nearest rank) of wall time and of CPU time (user + system, the process
+  and its children), and the peak RSS.
+- Sockets: ESTABLISHED pairs in IPv4 and IPv6 from many 127.0.0.x source
+  addresses (\`sockfarm fill\`), 16 listeners per family and batch, and a
+  few thousand TIME_WAIT from one second of churn before each size (they
+  expire during the measurement, so N, counted at the start, drifts down
+  by at most that much).
+- Methods: \`read:\` rows are one open+read+close inside the measuring
+  process (no process start): the kernel's own cost to produce the file.
+  All other rows start a process per sample, as a collector does.
+  \`tcpstat X\` is the reporter with backend X, end to end. \`process start
+  (true)\` and \`tcpstat --version\` are the cost of starting a static and
+  the (dynamically linked) reporter binary.
+
+To reproduce: \`make bench\` (all defaults), or for one kernel
+\`make bench TCPSTAT_BENCH_KERNELS=bookworm:amd64\`.
+EOF2
+
+for csv in "$dir"/*.csv; do
+	case $csv in *-rate.csv) continue ;; esac
+	name=$(basename "$csv" .csv)
+	rate=$dir/$name-rate.csv
+	kver=$(awk -F, 'NR == 2 { print $1 }' "$csv")
+	nmax=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' "$csv")
+	echo
+	echo "## $kver ($name)"
+	echo
+	[ -s "$dir/$name.meta" ] && sed "s/^/- /" "$dir/$name.meta" && echo
+
+	echo "### At the largest size: $nmax sockets"
+	echo
+	echo "| method | wall median | wall p95 | CPU median | CPU p95 | peak RSS | CPU vs cat /proc/tcpstat |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	awk -F, -v n="$nmax" '
+	function us(v) { return v >= 10000 ? sprintf("%.1f ms", v / 1000) : sprintf("%d µs", v) }
+	NR > 1 && $2 == n { m[++k] = $3; w[k] = $5; wp[k] = $6; c[k] = $7; cp[k] = $8; r[k] = $9
+		if ($3 == "cat /proc/tcpstat") ref = $7 }
+	END { for (i = 1; i <= k; i++)
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", m[i], us(w[i]), us(wp[i]), us(c[i]), us(cp[i]),
+			(r[i] > 0 ? r[i] " KiB" : "-"), (ref > 0 ? sprintf("%.1fx", c[i] / ref) : "-") }' "$csv"
+	echo
+
+	echo "### CPU time (median, µs) by number of sockets"
+	echo
+	awk -F, '
+	NR > 1 { if (!($2 in seen)) { seen[$2] = 1; ns[++nn] = $2 }
+		if (!($3 in mseen)) { mseen[$3] = 1; ms[++nm] = $3 }
+		v[$3, $2] = $7 }
+	END {
+		printf "| method |"; for (j = 1; j <= nn; j++) printf " %s |", ns[j]; printf "\n|---|"
+		for (j = 1; j <= nn; j++) printf "---:|"; printf "\n"
+		for (i = 1; i <= nm; i++) { printf "| %s |", ms[i]
+			for (j = 1; j <= nn; j++) printf " %s |", v[ms[i], ns[j]]; printf "\n" } }' "$csv"
+	echo
+	echo "![CPU time per sample against sockets, log-log]($name.png)"
+	echo
+
+	echo "### The module's own cost"
+	echo
+	awk -F, -v n="$nmax" '
+	NR > 1 && $3 == "read:/proc/tcpstat" { if ($2 == 0) z = $5; if ($2 == n) t = $5 }
+	NR > 1 && $3 == "read:/proc/net/tcp+tcp6" { if ($2 == 0) pz = $5; if ($2 == n) pt = $5 }
+	END {
+		printf "- Empty table (default size for this guest, see above): one read of /proc/tcpstat takes %d µs.\n", z
+		if (n > 0) {
+			printf "- Slope: %.0f ns per socket for /proc/tcpstat, against %.0f ns per socket to produce /proc/net/tcp (tcp6 is read too in the CSV method; this row is tcp only).\n", (t - z) * 1000 / n, (pt - pz) * 1000 / n
+		}
+	}' "$csv"
+	echo
+
+	if [ -f "$rate" ]; then
+		echo "### Cost to the network: connection rate with one reader looping"
+		echo
+		echo "A connect/accept/close loop (RST close, IPv4) pinned to one vCPU for the measured time,"
+		echo "alone and with one reader pinned to the other vCPU looping on a method."
+		echo
+		echo "| reader | connections/s | change |"
+		echo "|---|---:|---:|"
+		awk -F, 'NR > 1 { r[++k] = $3; v[k] = $4; if ($3 == "none") base = $4 }
+		END { for (i = 1; i <= k; i++)
+			printf "| %s | %d | %s |\n", r[i], v[i], (r[i] == "none" || base == 0) ? "-" : sprintf("%+.1f%%", (v[i] - base) * 100 / base) }' "$rate"
+		echo
+	fi
+
+	echo "### Targets"
+	echo
+	awk -F, -v n="$nmax" '
+	NR > 1 && $2 == n { c[$3] = $7 }
+	NR > 1 && ($3 ~ /^tcpstat (kmod|netlink|procfs)$/) { if (!($3 in lo) || $9 < lo[$3]) lo[$3] = $9; if ($9 > hi[$3]) hi[$3] = $9 }
+	function verdict(ok) { return ok ? "**holds**" : "**missed**" }
+	END {
+		cat = c["cat /proc/tcpstat"]; nl = c["tcpstat netlink"]; pf = c["tcpstat procfs"]
+		km = c["tcpstat kmod"]; rd = c["read:/proc/tcpstat"]; st = c["tcpstat --version"]
+		printf "- /proc/tcpstat at least 20x cheaper (CPU) than the reporter'"'"'s netlink backend: %.1fx, %s.\n", nl / cat, verdict(nl >= 20 * cat)
+		printf "- /proc/tcpstat at least 50x cheaper (CPU) than the reporter'"'"'s procfs backend: %.1fx, %s.\n", pf / cat, verdict(pf >= 50 * cat)
+		printf "- In-kernel read alone (read:/proc/tcpstat, no process start): %.0fx cheaper than the netlink backend, %.0fx than procfs.\n", nl / rd, pf / rd
+		printf "- Reporter kmod backend within 10%% of the module read plus the reporter'"'"'s start (read:/proc/tcpstat + tcpstat --version = %d µs): %d µs, %+.1f%%, %s.\n", rd + st, km, (km - rd - st) * 100 / (rd + st), verdict(km <= 1.1 * (rd + st))
+		for (b in lo) printf "- Reporter RSS flat across N (%s): %d-%d KiB, spread %.1f%%, %s.\n", b, lo[b], hi[b], (hi[b] - lo[b]) * 100 / lo[b], verdict(hi[b] <= 1.1 * lo[b])
+	}' "$csv"
+	if [ -f "$rate" ]; then
+		awk -F, 'NR > 1 { v[$3] = $4 }
+		END { best = ""; for (r in v) if (r != "none" && r != "cat /proc/tcpstat" && r != "tcpstat kmod" && (best == "" || v[r] > v[best])) best = r
+			printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s, best other (%s) %d/s, %s.\n", v["tcpstat kmod"], best, v[best], (v["tcpstat kmod"] >= v[best] ? "**holds**" : "**missed**") }' "$rate"
+	fi
+	echo
+
+	# The plot: CPU median against sockets, log-log, one line per method.
+	if command -v gnuplot >/dev/null; then
+		awk -F, -v out="$dir/$name.png" -v title="$kver" '
+		NR > 1 && $2 > 0 { if (!($3 in seen)) { seen[$3] = 1; ms[++nm] = $3 }; d[$3] = d[$3] $2 " " $7 "\n" }
+		END {
+			print "set terminal pngcairo size 1000,650 noenhanced"
+			print "set output \"" out "\""
+			print "set logscale xy"
+			print "set xlabel \"sockets\""
+			print "set ylabel \"CPU time per sample (µs, median)\""
+			print "set title \"tcpstat benchmark, " title " (QEMU TCG: relative figures)\""
+			print "set key outside right"
+			print "set grid"
+			for (i = 1; i <= nm; i++) { print "$D" i " << EOD"; printf "%s", d[ms[i]]; print "EOD" }
+			printf "plot "
+			for (i = 1; i <= nm; i++) printf "%s$D%d using 1:2 with linespoints title \"%s\"", (i > 1 ? ", " : ""), i, ms[i]
+			print ""
+		}' "$csv" | gnuplot
+	fi
+done
