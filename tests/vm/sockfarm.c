@@ -6,12 +6,14 @@
  *   sockfarm build [--family 4|6|both] [--scale K] [--dry-run]
  *   sockfarm churn --seconds S [--family 4|6|both] [--linger0]
  *   sockfarm fill --conns N [--family 4|6|both] [--listeners L]
+ *   sockfarm services
  *
  * "build" makes sockets hold still in every TCP state that can be made to
  * hold, prints how many it made per family and state, prints "ready" and
  * holds them until SIGTERM or SIGINT. "churn" opens and closes connections
  * as fast as it can. "fill" makes many established connections and holds
- * them. See sockfarm.md next to this file.
+ * them. "services" builds a few listening services with known per-port
+ * figures. See sockfarm.md next to this file.
  *
  * Counts are printed in the tcpstat order, which is the kernel's state
  * numbering 1..11 (kmod/tcpstat_format.h), and in the mapping
@@ -394,6 +396,17 @@ static size_t hold(struct job *j, int fd, int want)
 	return fm->nheld++;
 }
 
+/*
+ * Hold a socket whose FIN must stay behind unsent data. (Not
+ * "held[hold(...)]": hold() may move the array.)
+ */
+static void hold_stuck(struct job *j, int fd, int want)
+{
+	size_t k = hold(j, fd, want);
+
+	j->farm->held[k].fin_queued = 1;
+}
+
 /* A socket that exists in the kernel's tables without an fd of ours. */
 static void ghost(struct job *j, int state, unsigned n)
 {
@@ -420,12 +433,12 @@ struct listener {
 };
 
 /*
- * A listener on the loopback address, ephemeral port. Buffer sizes set
- * here are inherited by every socket it accepts. defer > 0 sets
- * TCP_DEFER_ACCEPT (seconds).
+ * A listener on the loopback address at port (0: an ephemeral one), in an
+ * SO_REUSEPORT group if reuseport. Buffer sizes set here are inherited by
+ * every socket it accepts. defer > 0 sets TCP_DEFER_ACCEPT (seconds).
  */
-static struct listener open_listener(struct job *j, int backlog,
-				     const struct bufs *b, int defer)
+static struct listener listen_at(struct job *j, unsigned port, int reuseport, int backlog,
+				 const struct bufs *b, int defer)
 {
 	struct listener l;
 	struct sockaddr_storage any;
@@ -433,12 +446,18 @@ static struct listener open_listener(struct job *j, int backlog,
 
 	l.fd = tcp_socket(j->fam->af, 0, j->tag);
 	set_opt(l.fd, SOL_SOCKET, SO_REUSEADDR, 1, j->tag, "setsockopt(SO_REUSEADDR)");
+	if (reuseport)
+		set_opt(l.fd, SOL_SOCKET, SO_REUSEPORT, 1, j->tag, "setsockopt(SO_REUSEPORT)");
 	if (j->fam->af == AF_INET6)
 		set_opt(l.fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, j->tag, "setsockopt(IPV6_V6ONLY)");
 	set_bufs(l.fd, b, j->tag);
 	if (defer > 0)
 		set_opt(l.fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, defer, j->tag,
 			"setsockopt(TCP_DEFER_ACCEPT)");
+	if (j->fam->af == AF_INET)
+		((struct sockaddr_in *)&any)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&any)->sin6_port = htons(port);
 	if (bind(l.fd, (struct sockaddr *)&any, len))
 		die_sys(j->tag, "bind");
 	if (listen(l.fd, backlog))
@@ -448,6 +467,11 @@ static struct listener open_listener(struct job *j, int backlog,
 		die_sys(j->tag, "getsockname");
 	l.slot = hold(j, l.fd, ST_LISTEN);
 	return l;
+}
+
+static struct listener open_listener(struct job *j, int backlog, const struct bufs *b, int defer)
+{
+	return listen_at(j, 0, 0, backlog, b, defer);
 }
 
 /* Non-blocking connect to l; syncnt > 0 sets TCP_SYNCNT. */
@@ -784,7 +808,7 @@ static void build_fin_wait1(struct job *j)
 	struct pair *p = make_stuck_fins(j);
 
 	for (unsigned i = 0; i < j->n; i++) {
-		j->farm->held[hold(j, p[i].c, ST_FIN_WAIT1)].fin_queued = 1;
+		hold_stuck(j, p[i].c, ST_FIN_WAIT1);
 		hold(j, p[i].s, ST_ESTABLISHED);
 	}
 	free(p);
@@ -804,7 +828,7 @@ static void build_closing(struct job *j)
 		half_close(j, p[i].s);
 	wait_pairs(j, p, ST_CLOSING, ST_FIN_WAIT2, "peer shutdown");
 	for (unsigned i = 0; i < j->n; i++) {
-		j->farm->held[hold(j, p[i].c, ST_CLOSING)].fin_queued = 1;
+		hold_stuck(j, p[i].c, ST_CLOSING);
 		hold(j, p[i].s, ST_FIN_WAIT2);
 	}
 	free(p);
@@ -831,7 +855,7 @@ static void build_last_ack(struct job *j)
 	wait_pairs(j, p, ST_FIN_WAIT2, ST_LAST_ACK, "server shutdown");
 	for (unsigned i = 0; i < j->n; i++) {
 		hold(j, p[i].c, ST_FIN_WAIT2);
-		j->farm->held[hold(j, p[i].s, ST_LAST_ACK)].fin_queued = 1;
+		hold_stuck(j, p[i].s, ST_LAST_ACK);
 	}
 	free(p);
 }
@@ -1096,10 +1120,20 @@ static void verify_farm(const struct farm *fm)
 	}
 }
 
+/*
+ * Close everything with a reset (SO_LINGER 0): nothing is left behind to
+ * time out (orphans with queued data would otherwise keep their network
+ * namespace alive for minutes). Minisocks without an fd stay their time.
+ */
 static void farm_release(struct farm *fm)
 {
-	for (size_t i = 0; i < fm->nheld; i++)
+	const struct linger abort_close = { .l_onoff = 1, .l_linger = 0 };
+
+	for (size_t i = 0; i < fm->nheld; i++) {
+		setsockopt(fm->held[i].fd, SOL_SOCKET, SO_LINGER, &abort_close,
+			   sizeof(abort_close));
 		close(fm->held[i].fd);
+	}
 	free(fm->held);
 }
 
@@ -1199,6 +1233,227 @@ static int cmd_build(int argc, char **argv)
 		die("build", "internal error: the sockets built differ from the plan");
 	print_counts(built);
 
+	hold_until_signal(&sigs);
+	farm_release(&fm);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* sockfarm services                                                    */
+
+/*
+ * A few listening services with known per-port figures, printed in the
+ * layout of the module's "ports" section:
+ *   ports <port> <listeners> <accept_queue> <backlog> <fullest_queue>
+ *         <fullest_backlog> <11 counts of sockets with that local port>
+ * "fullest" is the listener whose queue is fullest relative to its limit;
+ * among equals the one with the longer queue, then the larger limit.
+ */
+struct svc {
+	unsigned port, listeners, queue, backlog, fq, fb;
+	unsigned n[NSTATES + 1];
+};
+
+static unsigned port_of(const struct listener *l)
+{
+	if (l->addr.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&l->addr)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&l->addr)->sin6_port);
+}
+
+static int fuller(unsigned q, unsigned m, unsigned fq, unsigned fm)
+{
+	unsigned long long a = (unsigned long long)q * (fm ? fm : 1);
+	unsigned long long b = (unsigned long long)fq * (m ? m : 1);
+
+	return a > b || (a == b && (q > fq || (q == fq && m > fm)));
+}
+
+/* A listener of the service, and the queue it will hold when built. */
+static struct listener svc_listen(struct job *j, struct svc *v, int reuseport, int backlog,
+				  int defer, unsigned queue)
+{
+	struct listener l = listen_at(j, v->port, reuseport, backlog, NULL, defer);
+
+	v->port = port_of(&l);
+	if (!v->listeners || fuller(queue, backlog, v->fq, v->fb)) {
+		v->fq = queue;
+		v->fb = backlog;
+	}
+	v->listeners++;
+	v->queue += queue;
+	v->backlog += backlog;
+	v->n[ST_LISTEN]++;
+	return l;
+}
+
+/* Accept client c's connection from whichever listener of a group has it. */
+static int accept_any(struct job *j, const struct listener *ls, unsigned nl, int c)
+{
+	long long deadline = now_ms() + WAIT_MS;
+	int pause_ms = 1;
+
+	for (;;) {
+		for (unsigned i = 0; i < nl; i++)
+			if (accept_queue_len(ls[i].fd, j->tag))
+				return accept_peer(j, &ls[i], c);
+		check_interrupted(j->tag);
+		if (now_ms() > deadline)
+			die(j->tag, "no listener of the group got the connection after %d s",
+			    WAIT_MS / 1000);
+		backoff(&pause_ms);
+	}
+}
+
+/* n connections accepted by the group, both ends held ESTABLISHED. */
+static void svc_established(struct job *j, struct svc *v, const struct listener *ls,
+			    unsigned nl, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int c = start_connect(j, &ls[0], NULL, 0);
+
+		wait_connected(j, c);
+		hold(j, c, ST_ESTABLISHED);
+		hold(j, accept_any(j, ls, nl, c), ST_ESTABLISHED);
+	}
+	v->n[ST_ESTABLISHED] += n;
+}
+
+/*
+ * n connections the server closes first: the server ends in a TIME_WAIT
+ * minisock on the service's port, the client's socket goes away.
+ */
+static void svc_time_wait(struct job *j, struct svc *v, const struct listener *ls,
+			  unsigned nl, unsigned n)
+{
+	struct pair *p = xcalloc(n, sizeof(*p), j->tag);
+	unsigned saved = j->n;
+
+	for (unsigned i = 0; i < n; i++) {
+		p[i].c = start_connect(j, &ls[0], NULL, 0);
+		wait_connected(j, p[i].c);
+		p[i].s = accept_any(j, ls, nl, p[i].c);
+	}
+	j->n = n;
+	for (unsigned i = 0; i < n; i++)
+		half_close(j, p[i].s);
+	wait_pairs(j, p, ST_CLOSE_WAIT, ST_FIN_WAIT2, "server shutdown");
+	for (unsigned i = 0; i < n; i++)
+		half_close(j, p[i].c);
+	wait_pairs(j, p, ST_CLOSE, ST_CLOSE, "client shutdown");
+	j->n = saved;
+	for (unsigned i = 0; i < n; i++) {
+		close(p[i].c);
+		close(p[i].s);
+	}
+	ghost(j, ST_TIME_WAIT, n);
+	v->n[ST_TIME_WAIT] += n;
+	free(p);
+}
+
+static struct job svc_job(struct farm *fm, unsigned f, const char *name)
+{
+	struct job j = { .farm = fm, .fam = &fams[f], .famidx = f, .recipe = name, .n = 1 };
+
+	snprintf(j.tag, sizeof(j.tag), "%s %s", name, fams[f].name);
+	return j;
+}
+
+/*
+ * "web": an SO_REUSEPORT pair on 127.0.0.1 and a listener on ::1, all on
+ * one port; connections in both families, some closed by the server.
+ */
+static void svc_web(struct farm *fm, struct svc *v)
+{
+	struct job j4 = svc_job(fm, FAM_IPV4, "web"), j6 = svc_job(fm, FAM_IPV6, "web");
+	struct listener g[2], l6;
+
+	g[0] = svc_listen(&j4, v, 1, 16, 0, 0);
+	g[1] = svc_listen(&j4, v, 1, 32, 0, 0);
+	l6 = svc_listen(&j6, v, 0, 8, 0, 0);
+	svc_established(&j4, v, g, 2, 5);
+	svc_established(&j6, v, &l6, 1, 3);
+	svc_time_wait(&j4, v, g, 2, 4);
+	svc_time_wait(&j6, v, &l6, 1, 2);
+}
+
+/*
+ * "db" (IPv6): TCP_DEFER_ACCEPT keeps silent clients as request socks
+ * (SYN_RECV on the service's port); clients that send a byte are accepted.
+ */
+static void svc_db(struct farm *fm, struct svc *v)
+{
+	struct job j = svc_job(fm, FAM_IPV6, "db");
+	struct listener l = svc_listen(&j, v, 0, 64, DEFER_SECS, 0);
+
+	for (unsigned i = 0; i < 6; i++) {
+		int c = start_connect(&j, &l, NULL, 0);
+
+		wait_connected(&j, c);
+		hold(&j, c, ST_ESTABLISHED);
+	}
+	ghost(&j, ST_SYN_RECV, 6);
+	v->n[ST_SYN_RECV] += 6;
+	for (unsigned i = 0; i < 2; i++) {
+		int c = start_connect(&j, &l, NULL, 0);
+
+		wait_connected(&j, c);
+		if (send(c, "x", 1, MSG_NOSIGNAL) != 1)
+			die_sys(j.tag, "send");
+		hold(&j, c, ST_ESTABLISHED);
+		hold(&j, accept_peer(&j, &l, c), ST_ESTABLISHED);
+	}
+	v->n[ST_ESTABLISHED] += 2;
+}
+
+/*
+ * "full" (IPv4): backlog 2 and three connections nobody accepts: the
+ * queue (3) is above the limit, so the kernel drops the SYNs of two more
+ * clients, which stay in SYN_SENT.
+ */
+static void svc_full(struct farm *fm, struct svc *v)
+{
+	struct job j = svc_job(fm, FAM_IPV4, "full");
+	struct listener l = svc_listen(&j, v, 0, 2, 0, 3);
+
+	for (unsigned i = 0; i < 3; i++) {
+		int c = start_connect(&j, &l, NULL, 0);
+
+		wait_connected(&j, c);
+		hold(&j, c, ST_ESTABLISHED);
+		wait_accept_queue(&j, &l, i + 1);
+	}
+	j.farm->held[l.slot].children = 3;
+	ghost(&j, ST_ESTABLISHED, 3);
+	v->n[ST_ESTABLISHED] += 3;
+	for (unsigned i = 0; i < 2; i++)
+		hold(&j, start_connect(&j, &l, NULL, SYN_RETRIES), ST_SYN_SENT);
+}
+
+static int cmd_services(int argc, char **argv)
+{
+	void (*const build[])(struct farm *, struct svc *) = { svc_web, svc_db, svc_full };
+	struct svc v[3] = { 0 };
+	struct farm fm = { 0 };
+	counts_t built;
+	sigset_t sigs;
+
+	if (argc > 1)
+		die("services", "unknown option \"%s\"", argv[1]);
+	block_signals(&sigs);
+	need_nofile(256, "services");
+	for (unsigned i = 0; i < 3; i++)
+		build[i](&fm, &v[i]);
+	verify_farm(&fm);
+	for (unsigned i = 0; i < 3; i++) {
+		printf("ports %u %u %u %u %u %u", v[i].port, v[i].listeners, v[i].queue,
+		       v[i].backlog, v[i].fq, v[i].fb);
+		for (int st = 1; st <= NSTATES; st++)
+			printf(" %u", v[i].n[st]);
+		putchar('\n');
+	}
+	farm_counts(&fm, built);
+	print_counts(built);
 	hold_until_signal(&sigs);
 	farm_release(&fm);
 	return 0;
@@ -1705,7 +1960,8 @@ static void __attribute__((noreturn)) usage(void)
 		"sockfarm: usage:\n"
 		"  sockfarm build [--family 4|6|both] [--scale K] [--dry-run]\n"
 		"  sockfarm churn --seconds S [--family 4|6|both] [--linger0]\n"
-		"  sockfarm fill --conns N [--family 4|6|both] [--listeners L]\n");
+		"  sockfarm fill --conns N [--family 4|6|both] [--listeners L]\n"
+		"  sockfarm services\n");
 	exit(1);
 }
 
@@ -1720,5 +1976,7 @@ int main(int argc, char **argv)
 		return cmd_churn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fill"))
 		return cmd_fill(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "services"))
+		return cmd_services(argc - 1, argv + 1);
 	usage();
 }
