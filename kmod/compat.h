@@ -8,6 +8,7 @@
 #ifndef TCPSTAT_COMPAT_H
 #define TCPSTAT_COMPAT_H
 
+#include <linux/proc_fs.h>
 #include <linux/version.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
@@ -57,6 +58,16 @@ tcpstat_lhash_bucket(struct inet_hashinfo *h, unsigned long i)
 	return &h->listening_hash[i];
 #else
 	return &h->lhash2[i];
+#endif
+}
+
+/* The data pointer of a proc entry: PDE_DATA() became pde_data() in 5.17. */
+static inline void *tcpstat_pde_data(const struct inode *inode)
+{
+#ifdef TCPSTAT_HAVE_PDE_DATA_LOWER
+	return pde_data(inode);
+#else
+	return PDE_DATA(inode);
 #endif
 }
 

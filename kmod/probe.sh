@@ -6,8 +6,9 @@
 srctree=${1:?usage: probe.sh <srctree>}
 hashtables=$srctree/include/net/inet_hashtables.h
 netns_ipv4=$srctree/include/net/netns/ipv4.h
+proc_fs=$srctree/include/linux/proc_fs.h
 
-for f in "$hashtables" "$netns_ipv4"; do
+for f in "$hashtables" "$netns_ipv4" "$proc_fs"; do
 	if [ ! -r "$f" ]; then
 		echo "probe.sh: cannot read $f" >&2
 		echo "-DTCPSTAT_PROBE_FAILED"
@@ -26,4 +27,8 @@ grep -q 'listening_hash\[' "$hashtables" && printf ' %s' -DTCPSTAT_HAVE_LISTENIN
 # again.
 grep -Eq 'struct inet_timewait_death_row[[:space:]]*\*[[:space:]]*tcp_death_row' "$netns_ipv4" &&
 	printf ' %s' -DTCPSTAT_HAVE_DEATH_ROW_PTR
+
+# PDE_DATA() was renamed pde_data() in 5.17 ("proc: remove PDE_DATA()
+# completely").
+grep -q 'void \*pde_data(' "$proc_fs" && printf ' %s' -DTCPSTAT_HAVE_PDE_DATA_LOWER
 echo

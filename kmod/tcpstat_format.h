@@ -36,6 +36,9 @@
 #define TCPSTAT_FAM_IPV4 0
 #define TCPSTAT_FAM_IPV6 1
 #define TCPSTAT_NFAMILIES 2
+#define TCPSTAT_FAMILY_IPV4 "ipv4"
+#define TCPSTAT_FAMILY_IPV6 "ipv6"
+#define TCPSTAT_COLUMN_FAMILY "family"
 
 /*
  * The human file, /proc/net/tcpstat (and /proc/tcpstat): one line per
@@ -44,25 +47,56 @@
 #define TCPSTAT_HUMAN_FILE "tcpstat"
 
 /*
- * The machine file, /proc/net/tcpstat_data, written from the same walk.
+ * The machine files share one layout:
  *
  *   tcpstat <format> <module version>
- *   states family ESTABLISHED SYN_SENT ... CLOSING
- *   states ipv4 <11 counts>
- *   states ipv6 <11 counts>
+ *   <section> <header: the names of the columns>
+ *   <section> <row>
+ *   ...
  *   end
  *
  * Every line is space separated. The first line names the format (this is
  * format 1). A section is a run of lines that start with the section's
  * name; its first line is the header naming the columns, the others are
- * rows with as many fields as the header. Counts are unsigned decimal.
+ * rows with as many fields as the header. Numbers are unsigned decimal.
  * The last line is "end", so a truncated read is detected. Readers skip
  * sections they do not know, after checking their shape.
+ *
+ * /proc/net/tcpstat_data (every netns): the sections
+ *   states family ESTABLISHED ... CLOSING         one row per family:
+ *   states ipv4 <11 counts>                       that family's sockets
+ *   states ipv6 <11 counts>
+ *   walk table buckets locked max_lock_ns         one row per table:
+ *   walk listen <n> <n> <ns>                      buckets in the table,
+ *   walk established <n> <n> <ns>                 buckets locked (not
+ *                                                 empty), longest lock
+ *                                                 hold (0 unless the
+ *                                                 lock_stats parameter)
+ * /proc/net/tcpstat_ports (every netns): "states" as above, then
+ *   ports port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED ... CLOSING
+ *   ports <port> ...                              one row per listening
+ *                                                 port, ascending
+ *   listeners: listening sockets on the port (IPv4 and IPv6, every
+ *   SO_REUSEPORT member); accept_queue, backlog: the sums of their
+ *   accept-queue lengths and limits; fullest_queue, fullest_backlog: the
+ *   queue and limit of the listener whose queue is fullest relative to its
+ *   limit (full when queue > limit); the states: every socket whose local
+ *   port is the port (LISTEN = listeners).
+ * /proc/net/tcpstat_netns (initial netns only, root only):
+ *   netns inode family ESTABLISHED ... CLOSING    two rows per network
+ *   netns <inode> ipv4 <11 counts>                namespace with TCP
+ *   netns <inode> ipv6 <11 counts>                sockets, ascending
+ *   inode: the namespace's inode number, as in readlink /proc/PID/ns/net.
  */
 #define TCPSTAT_DATA_FILE "tcpstat_data"
+#define TCPSTAT_PORTS_FILE "tcpstat_ports"
+#define TCPSTAT_NETNS_FILE "tcpstat_netns"
 #define TCPSTAT_FORMAT_MAGIC "tcpstat"
 #define TCPSTAT_FORMAT_VERSION 1
 #define TCPSTAT_SECTION_STATES "states"
+#define TCPSTAT_SECTION_WALK "walk"
+#define TCPSTAT_SECTION_PORTS "ports"
+#define TCPSTAT_SECTION_NETNS "netns"
 #define TCPSTAT_END "end"
 
 #endif /* TCPSTAT_FORMAT_H */

@@ -3,80 +3,102 @@
  * tcpstat - count TCP connections per state inside the kernel.
  *
  * In every network namespace:
- *   /proc/net/tcpstat       11 lines "%-12s: %u\n", for people
- *   /proc/net/tcpstat_data  the same walk with the IPv4/IPv6 split, for
- *                           programs (format in tcpstat_format.h)
+ *   /proc/net/tcpstat        11 lines "%-12s: %u\n", for people
+ *   /proc/net/tcpstat_data   the same walk with the IPv4/IPv6 split, for
+ *                            programs (format in tcpstat_format.h)
+ *   /proc/net/tcpstat_ports  the per-port view (tcpstat_ports.c)
+ * in the initial namespace only:
+ *   /proc/net/tcpstat_netns  every namespace's counts (tcpstat_netns.c)
  * and /proc/tcpstat -> net/tcpstat, which resolves to the reader's own
  * namespace exactly like /proc/net does.
  *
- * Each read of a file does one walk (tcpstat_walk.c) into counters on
- * the stack, then formats them with no lock held.
+ * Each read from the start of a file does one walk (tcpstat_walk.c) into
+ * counters allocated before it, then formats them with no lock held.
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
 #include <net/net_namespace.h>
 
+#include "compat.h"
 #include "tcpstat.h"
 
-#define TCPSTAT_NAME_STR(name, lower, num) #name,
-static const char *const tcpstat_state_names[TCPSTAT_NSTATES] = {
-	TCPSTAT_STATES(TCPSTAT_NAME_STR)
-};
-
-static const char *const tcpstat_family_names[TCPSTAT_NFAMILIES] = {
-	[TCPSTAT_FAM_IPV4] = "ipv4",
-	[TCPSTAT_FAM_IPV6] = "ipv6",
-};
+bool tcpstat_lock_stats;
+module_param_named(lock_stats, tcpstat_lock_stats, bool, 0644);
+MODULE_PARM_DESC(lock_stats, "Measure the longest bucket lock hold of each walk (walk section of tcpstat_data)");
 
 static struct proc_dir_entry *tcpstat_link;
 
+/* Format into a buffer, then hand it to the seq_file in one piece. */
+static int tcpstat_seq_emit(struct seq_file *seq, struct tcpstat_buf *b)
+{
+	int err = b->err;
+
+	if (!err)
+		seq_write(seq, b->data, b->len);
+	tcpstat_buf_free(b);
+	return err;
+}
+
 static int tcpstat_human_show(struct seq_file *seq, void *v)
 {
+	struct tcpstat_buf b = {};
 	struct tcpstat_counts c;
+	struct tcpstat_walk w;
 	int s;
 
-	tcpstat_walk(seq_file_single_net(seq), &c);
+	tcpstat_walk_init(&w, seq_file_single_net(seq), &c);
+	tcpstat_walk_net(&w);
 	for (s = 0; s < TCPSTAT_NSTATES; s++)
-		seq_printf(seq, "%-12s: %u\n", tcpstat_state_names[s],
-			   c.n[TCPSTAT_FAM_IPV4][s] + c.n[TCPSTAT_FAM_IPV6][s]);
-	return 0;
+		tcpstat_buf_printf(&b, "%-12s: %u\n", tcpstat_state_names[s],
+				   c.n[TCPSTAT_FAM_IPV4][s] + c.n[TCPSTAT_FAM_IPV6][s]);
+	return tcpstat_seq_emit(seq, &b);
 }
 
 static int tcpstat_data_show(struct seq_file *seq, void *v)
 {
+	struct tcpstat_buf b = {};
 	struct tcpstat_counts c;
-	int f, s;
+	struct tcpstat_walk w;
 
-	tcpstat_walk(seq_file_single_net(seq), &c);
-	seq_printf(seq, "%s %d %s\n", TCPSTAT_FORMAT_MAGIC, TCPSTAT_FORMAT_VERSION,
-		   TCPSTAT_VERSION);
-	seq_puts(seq, TCPSTAT_SECTION_STATES " family");
-	for (s = 0; s < TCPSTAT_NSTATES; s++)
-		seq_printf(seq, " %s", tcpstat_state_names[s]);
-	seq_putc(seq, '\n');
-	for (f = 0; f < TCPSTAT_NFAMILIES; f++) {
-		seq_printf(seq, "%s %s", TCPSTAT_SECTION_STATES, tcpstat_family_names[f]);
-		for (s = 0; s < TCPSTAT_NSTATES; s++)
-			seq_printf(seq, " %u", c.n[f][s]);
-		seq_putc(seq, '\n');
-	}
-	seq_puts(seq, TCPSTAT_END "\n");
-	return 0;
+	tcpstat_walk_init(&w, seq_file_single_net(seq), &c);
+	tcpstat_walk_net(&w);
+	tcpstat_print_header(&b);
+	tcpstat_print_states(&b, &c);
+	tcpstat_print_walk(&b, &w.st);
+	tcpstat_buf_printf(&b, TCPSTAT_END "\n");
+	return tcpstat_seq_emit(seq, &b);
 }
 
 static int __net_init tcpstat_net_init(struct net *net)
 {
+	struct proc_dir_entry *netns_file = NULL;
+
 	if (!proc_create_net_single(TCPSTAT_HUMAN_FILE, 0444, net->proc_net,
 				    tcpstat_human_show, NULL))
 		goto err_human;
 	if (!proc_create_net_single(TCPSTAT_DATA_FILE, 0444, net->proc_net,
 				    tcpstat_data_show, NULL))
 		goto err_data;
+	if (!proc_create_data(TCPSTAT_PORTS_FILE, 0444, net->proc_net, &tcpstat_ports_ops, net))
+		goto err_ports;
+	/* Every namespace's counts: the host's view, for root only. */
+	if (net_eq(net, &init_net)) {
+		netns_file = proc_create_data(TCPSTAT_NETNS_FILE, 0400, net->proc_net,
+					      &tcpstat_netns_ops, net);
+		if (!netns_file)
+			goto err_netns;
+	}
+	tcpstat_netns_track(net);
 	return 0;
 
+err_netns:
+	remove_proc_entry(TCPSTAT_PORTS_FILE, net->proc_net);
+err_ports:
+	remove_proc_entry(TCPSTAT_DATA_FILE, net->proc_net);
 err_data:
 	remove_proc_entry(TCPSTAT_HUMAN_FILE, net->proc_net);
 err_human:
@@ -85,7 +107,11 @@ err_human:
 
 static void __net_exit tcpstat_net_exit(struct net *net)
 {
-	/* Waits for readers still inside a show callback. */
+	tcpstat_netns_untrack(net);
+	/* Each waits for readers still inside the file's callbacks. */
+	if (net_eq(net, &init_net))
+		remove_proc_entry(TCPSTAT_NETNS_FILE, net->proc_net);
+	remove_proc_entry(TCPSTAT_PORTS_FILE, net->proc_net);
 	remove_proc_entry(TCPSTAT_DATA_FILE, net->proc_net);
 	remove_proc_entry(TCPSTAT_HUMAN_FILE, net->proc_net);
 }
@@ -93,6 +119,8 @@ static void __net_exit tcpstat_net_exit(struct net *net)
 static struct pernet_operations tcpstat_net_ops = {
 	.init = tcpstat_net_init,
 	.exit = tcpstat_net_exit,
+	.id = &tcpstat_net_id,
+	.size = sizeof(struct tcpstat_pernet),
 };
 
 static int __init tcpstat_init(void)
@@ -112,6 +140,7 @@ static int __init tcpstat_init(void)
 err_link:
 	unregister_pernet_subsys(&tcpstat_net_ops);
 err_pernet:
+	tcpstat_ports_param_exit();
 	return err;
 }
 
@@ -119,6 +148,7 @@ static void __exit tcpstat_exit(void)
 {
 	proc_remove(tcpstat_link);
 	unregister_pernet_subsys(&tcpstat_net_ops);
+	tcpstat_ports_param_exit();
 }
 
 module_init(tcpstat_init);
