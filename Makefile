@@ -10,6 +10,8 @@
 #   make demo             boot a Debian kernel under QEMU with the module
 #                         and show /proc/tcpstat and the reporter's output
 #   make bench            benchmarks (docs/performance.md)
+#   make stress           10 minutes of stress per kernel (docs/reliability.md)
+#   make debug-check      functional and stress tests on a KASAN/lockdep kernel
 #   make install          install the reporter and its man page
 #   make install-module   install the module for KDIR (modules_install)
 #   make dkms-install     register the module source with DKMS
@@ -25,7 +27,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf
 TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
 export TCPSTAT_KERNELS
 
-.PHONY: all module user sockfarm bench-tools check check-user check-vm demo bench install \
+.PHONY: all module user sockfarm bench-tools stress debug-check check check-user check-vm demo bench install \
 	install-module dkms-install deps clean
 
 all: module user
@@ -63,8 +65,25 @@ check-user: user sockfarm
 	$(MAKE) -C user host-test
 
 check-vm: user sockfarm bench-tools
-	scripts/check-kernels.sh
+	scripts/check-kernels.sh functional.sh
+	scripts/check-kernels.sh stress.sh --env TCPSTAT_STRESS_SECONDS=$(CHECK_STRESS_SECONDS) --timeout 900
 	scripts/bench.sh --smoke
+
+# make debug-check: the functional and stress tests on a kernel built from
+# Debian's source with KASAN, lockdep, UBSAN and kmemleak (long to build,
+# cached; not part of make check).
+debug-check: deps user sockfarm
+	scripts/build-debug-kernel.sh trixie
+	TCPSTAT_KERNELS=trixie:debug scripts/check-kernels.sh functional.sh --mem 3G --timeout 5400
+	TCPSTAT_KERNELS=trixie:debug scripts/check-kernels.sh stress.sh --mem 3G \
+		--env TCPSTAT_STRESS_SECONDS=$(STRESS_SECONDS) --timeout 5400
+
+# make stress: the long stress run (10 minutes per kernel by default).
+STRESS_SECONDS ?= 600
+CHECK_STRESS_SECONDS ?= 60
+stress: deps user sockfarm
+	scripts/check-kernels.sh stress.sh --env TCPSTAT_STRESS_SECONDS=$(STRESS_SECONDS) \
+		--timeout $$(($(STRESS_SECONDS) + 900))
 
 demo: deps user sockfarm
 	scripts/demo.sh

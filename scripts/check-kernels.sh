@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Build tcpstat.ko for every kernel in TCPSTAT_KERNELS inside its release's
-# chroot and run the VM tests on it. Kernels are prepared (fetched and
-# cached) in parallel, then tested one after the other.
+# chroot and run one guest script on each. Kernels are prepared (fetched
+# and cached) in parallel, then tested one after the other.
 #
-# Usage: check-kernels.sh [guest script (default functional.sh)]
+# Usage: check-kernels.sh [guest script (default functional.sh)] [vm-run options...]
+# The guest's "stress,<name>,<value>" lines are gathered into the summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 run=${1:-functional.sh}
+[ $# -gt 0 ] && shift
 # A small established table (512 buckets, the smallest the kernel makes)
 # so the tests can fill every bucket, the last one included.
 append=${TCPSTAT_VM_APPEND:-thash_entries=512}
@@ -24,11 +26,12 @@ status=0
 for k in $TCPSTAT_KERNELS; do
 	release=${k%%:*} flavour=${k#*:}
 	ko=$TCPSTAT_ROOT/build/ko/$release-$flavour/tcpstat.ko
+	out=$TCPSTAT_ROOT/build/vm/$release-$flavour-${run%.sh}
 	start=$(date +%s)
 	rc=0
 	if "$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$ko"; then
 		"$TCPSTAT_ROOT/scripts/vm-run.sh" --kernel "$k" --ko "$ko" --run "$run" \
-			--append "$append" || rc=$?
+			--append "$append" --out "$out" "$@" || rc=$?
 	else
 		rc=1
 	fi
@@ -38,7 +41,9 @@ for k in $TCPSTAT_KERNELS; do
 	4) verdict=skip ;;
 	*) verdict=FAIL status=1 ;;
 	esac
-	results+=("$(printf '%-10s %-10s %-24s %-5s %4ss' "$release" "$flavour" "$kver" "$verdict" $(($(date +%s) - start)))")
+	figures=$(sed -n 's/^stress,\([^,]*\),\(.*\)$/\1=\2/p' "$out/results.log" 2>/dev/null | tr -d '\r' | paste -sd' ' || true)
+	results+=("$(printf '%-10s %-10s %-24s %-5s %5ss %s' "$release" "$flavour" "$kver" "$verdict" \
+		$(($(date +%s) - start)) "$figures")")
 done
 echo "== VM tests ($run)"
 printf '%s\n' "${results[@]}"

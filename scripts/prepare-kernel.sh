@@ -9,7 +9,8 @@
 #       vmlinuz, modules/      the kernel image and its modules, extracted
 #                              from the release's own linux-image package
 #
-# Usage: prepare-kernel.sh <release> [flavour]     (flavour: amd64, rt-amd64)
+# Usage: prepare-kernel.sh <release> [flavour]     (flavour: amd64, rt-amd64,
+#        or debug: a kernel built with the debuggers, build-debug-kernel.sh)
 # Idempotent: a finished entry is reused without touching the network.
 # Prints the kernel directory on stdout.
 set -euo pipefail
@@ -21,6 +22,7 @@ case $release in bullseye | bookworm | trixie | forky | sid) ;;
 *) die "unknown Debian release '$release'" ;;
 esac
 case $flavour in amd64 | rt-amd64 | cloud-amd64) ;;
+debug) exec "$TCPSTAT_ROOT/scripts/build-debug-kernel.sh" "$release" ;;
 *) die "unknown kernel flavour '$flavour'" ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap and chroot)"
@@ -118,6 +120,10 @@ make_kernel() {
 }
 
 mkdir -p "$TCPSTAT_CACHE/chroot" "$TCPSTAT_CACHE/kernel"
-with_lock "chroot-$release" make_chroot
-with_lock "chroot-$release" make_kernel
+# Ready entries are only read: no lock (another run may hold it for long).
+if [ ! -e "$(chroot_dir "$release")/.tcpstat-ready" ] ||
+	[ ! -e "$(kernel_dir "$release" "$flavour")/.tcpstat-ready" ]; then
+	with_lock "chroot-$release" make_chroot
+	with_lock "chroot-$release" make_kernel
+fi
 kernel_dir "$release" "$flavour"

@@ -112,6 +112,7 @@ command -v ss >/dev/null && add_program "$(command -v ss)" /usr/bin/ss
 } >"$stage/etc/tcpstat-env"
 cp "$TCPSTAT_ROOT/tests/vm/init" "$stage/init"
 chmod +x "$stage/init"
+chmod 755 "$stage" # mktemp made it 0700: it becomes the guest's /
 (cd "$stage" && find . | cpio -o -H newc --quiet) >"$out/initramfs.cpio"
 
 # Single-threaded TCG: with one host thread per vCPU (thread=multi), QEMU

@@ -71,11 +71,16 @@ mkdir -p $C
 unshare -n sh /tests/netns-child.sh $C &
 CHILD_SH=$!
 i=0
+while [ ! -e $C/started ] && [ $i -lt 300 ]; do
+	usleep 50000
+	i=$((i + 1))
+done
+[ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ] && echo 0 >/proc/sys/net/ipv4/tcp_child_ehash_entries
+i=0
 while [ ! -e $C/ready ] && [ $i -lt 600 ] && kill -0 $CHILD_SH 2>/dev/null; do
 	usleep 100000
 	i=$((i + 1))
 done
-[ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ] && echo 0 >/proc/sys/net/ipv4/tcp_child_ehash_entries
 if [ -e $C/ready ]; then
 	CPID=$(cat $C/pid)
 	if [ -r /proc/sys/net/ipv4/tcp_ehash_entries ]; then
@@ -115,8 +120,63 @@ if grep -q 'thash_entries=512' /proc/cmdline; then
 fi
 run_in_netns /tests/phase-fill.sh
 
+section "per-port view (fresh netns)"
+run_in_netns /tests/phase-ports.sh
+
+section "every namespace's counts from the initial one"
+. /tests/phase-allns.sh
+
 section "readers during connection churn (fresh netns)"
 run_in_netns /tests/phase-churn.sh
+
+section "the reporter when its sources fail"
+# The module unloaded in the middle of a stream: one message, the samples
+# skipped, and the stream goes on when the module is back.
+lines() { wc -l <$T/stream.out; }
+wait_lines() {
+	i=0
+	while [ "$(lines)" -lt "$1" ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
+}
+tcpstat --backend kmod --interval 0.2 >$T/stream.out 2>$T/stream.err &
+SP=$!
+wait_lines 3
+rmmod tcpstat
+before=$(lines)
+usleep 1500000
+during=$(lines)
+insmod /tcpstat.ko
+wait_lines $((during + 3))
+kill -TERM $SP
+wait $SP
+rc=$?
+check "stream: no sample while the module was away" test "$during" -le $((before + 1))
+check "stream: resumed after the reload ($(lines) lines)" test "$(lines)" -ge $((during + 3))
+check "stream: SIGTERM ends it with status 0" test $rc -eq 0
+check "stream: every line is a whole JSON object" sh -c "! grep -vq '^{.*}\$' $T/stream.out"
+check "stream: the outage reported once, the recovery once" sh -c \
+	"test \$(grep -c 'tcpstat_data' $T/stream.err) -eq 2 && test \$(grep -c recovered $T/stream.err) -eq 1"
+sed 's/^/# stderr: /' $T/stream.err
+
+# No sock_diag (inet_diag unloaded, and no modprobe to bring it back):
+# --backend netlink fails clearly, auto falls back to procfs.
+rmmod tcp_diag inet_diag 2>/dev/null
+rmmod tcpstat
+rc=0
+tcpstat --backend netlink >$T/nl.out 2>$T/nl.err || rc=$?
+check "no inet_diag: --backend netlink exits 3 with a message and no output" \
+	sh -c "test $rc -eq 3 && test -s $T/nl.err && test ! -s $T/nl.out"
+sed 's/^/# stderr: /' $T/nl.err
+i=0
+while [ $i -lt 20 ]; do
+	kernel_view >$T/fb.a
+	reporter_view >$T/fb.auto
+	kernel_view >$T/fb.kernel
+	cmp -s $T/fb.a $T/fb.kernel && break
+	i=$((i + 1))
+done
+check "no module, no inet_diag: auto falls back to procfs and agrees" same $T/fb.auto $T/fb.kernel
+for m in $(cat /etc/tcpstat-modules); do insmod /lib/modules/$m; done
+insmod /tcpstat.ko
 
 section "unload and reload while readers loop"
 loop_reader() {
@@ -124,6 +184,8 @@ loop_reader() {
 }
 for r in 1 2 3; do loop_reader & done
 exec 5</proc/net/tcpstat_data
+exec 6</proc/net/tcpstat_ports
+dd bs=10 count=1 <&6 >/dev/null 2>&1 # the snapshot exists, the offset is 10
 cycles=0
 failed=0
 while [ $cycles -lt 15 ]; do
@@ -135,13 +197,15 @@ touch $T/stop
 wait
 check "15 rmmod/insmod cycles while 3 readers loop" test $failed -eq 0
 check "a file held open across the unload reads nothing" sh -c '! cat <&5 2>/dev/null | grep -q .'
-exec 5<&-
+check "a snapshot file held open across the unload reads nothing" sh -c '! cat <&6 2>/dev/null | grep -q .'
+exec 5<&- 6<&-
 check "after reload: human file format" human_format_ok /proc/tcpstat
 snapshot $T/s5
 check "after reload: data file equals /proc/net/tcp{,6}" same $T/s5.data $T/s5.kernel
 rmmod tcpstat
 check "rmmod removes /proc/tcpstat and the per-netns files" \
-	test ! -e /proc/net/tcpstat -a ! -e /proc/net/tcpstat_data -a ! -L /proc/tcpstat
+	test ! -e /proc/net/tcpstat -a ! -e /proc/net/tcpstat_data -a ! -L /proc/tcpstat \
+	-a ! -e /proc/net/tcpstat_ports -a ! -e /proc/net/tcpstat_netns
 rc=0
 tcpstat --backend kmod >$T/nomod.out 2>$T/nomod.err || rc=$?
 check "reporter --backend kmod without the module: exit 3, says how to load it, no output" \
@@ -157,5 +221,6 @@ done
 check "reporter --backend auto without the module falls back and agrees" same $T/s6.auto $T/s6.kernel
 
 section "end"
+check_kmemleak
 check "no kernel warning in dmesg" sh -c '! dmesg | grep -Eq "WARNING:|BUG:|Call Trace"'
 done_testing

@@ -38,6 +38,19 @@ run_in_netns() {
 	TESTNUM=$1 FAILED=$2
 }
 
+# On a kernel with kmemleak (the debug kernel): after the module is
+# unloaded, two scans (kmemleak reports an object only once it stayed
+# unreferenced across scans) must find nothing.
+check_kmemleak() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 1
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/tmp/kmemleak
+	check "kmemleak finds no leak after the unload" test ! -s /tmp/kmemleak
+	head -n 30 /tmp/kmemleak | sed 's/^/# /'
+}
+
 done_testing() {
 	echo "# $TESTNUM checks, $FAILED failed"
 	[ "$FAILED" -eq 0 ] && exit 0
@@ -114,21 +127,26 @@ human_format_ok() {
 }
 
 # The machine file must have its magic line, the states header, the two
-# family rows and the end line, in that order and nothing else.
+# family rows, the walk section and the end line, in that order and
+# nothing else.
 data_format_ok() {
 	f=${1:-/proc/net/tcpstat_data}
 	cat "$f" | awk -v states="$STATES" '
-	function row(fam,   i) {
-		if (NF != 13 || $1 != "states" || $2 != fam) return 0
-		for (i = 3; i <= 13; i++) if ($i !~ /^(0|[1-9][0-9]*)$/) return 0
+	function nums(from,   i) {
+		for (i = from; i <= NF; i++) if ($i !~ /^(0|[1-9][0-9]*)$/) return 0
 		return 1
 	}
+	function row(fam) { return NF == 13 && $1 == "states" && $2 == fam && nums(3) }
+	function walk(t) { return NF == 5 && $1 == "walk" && $2 == t && nums(3) }
 	NR == 1 { ok = ($1 == "tcpstat" && $2 == "1" && NF == 3) }
 	NR == 2 { ok = ok && ($0 == "states family " states) }
 	NR == 3 { ok = ok && row("ipv4") }
 	NR == 4 { ok = ok && row("ipv6") }
-	NR == 5 { ok = ok && ($0 == "end") }
-	END { exit !(ok && NR == 5) }'
+	NR == 5 { ok = ok && ($0 == "walk table buckets locked max_lock_ns") }
+	NR == 6 { ok = ok && walk("listen") }
+	NR == 7 { ok = ok && walk("established") }
+	NR == 8 { ok = ok && ($0 == "end") }
+	END { exit !(ok && NR == 8) }'
 }
 
 # Wait (up to $2 seconds, default 15) until the kernel's view equals the
@@ -220,4 +238,59 @@ reporter_view() {
 			printf "\n"
 		}
 	}'
+}
+
+# The kernel's own per-port view, in the layout of the module's "ports"
+# rows, sorted by port: from /proc/net/tcp{,6} (local port, state, and a
+# listener's accept queue in rx_queue) and ss -ltn (a listener's backlog
+# limit is its Send-Q). The fullest listener: queue/limit highest (limit 0
+# counts as 1), then the longer queue, then the larger limit.
+kernel_ports_view() {
+	ss -ltnH >/tmp/.ss-listen || return 1
+	awk -v states="$STATES" '
+	function hex(s,   i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", toupper(substr(s, i, 1))) - 1
+		return v
+	}
+	function fuller(q, m, fq, fm,   a, b) {
+		a = q * (fm ? fm : 1); b = fq * (m ? m : 1)
+		return a > b || (a == b && (q > fq || (q == fq && m > fm)))
+	}
+	FILENAME == "/tmp/.ss-listen" {
+		n = split($4, a, ":"); p = a[n]
+		lim[p, $2] = lim[p, $2] " " $3
+		next
+	}
+	FNR == 1 { next }
+	{
+		n = split($2, a, ":"); p = hex(a[n]); st = hex($4)
+		c[p, st]++
+		if (st == 10) {
+			split($5, qq, ":"); q = hex(qq[2])
+			listeners[p]++; queue[p] += q
+			lq[p] = lq[p] " " q
+		}
+	}
+	END {
+		for (p in listeners) {
+			# match each listener queue with a limit from ss (same queue value)
+			nq = split(lq[p], qs, " "); backlog = 0; fq = -1; fm = 0
+			for (i = 1; i <= nq; i++) {
+				split(lim[p, qs[i]], ls, " "); m = ls[1]
+				sub(/^ *[^ ]+/, "", lim[p, qs[i]])
+				backlog += m
+				if (fq < 0 || fuller(qs[i], m, fq, fm)) { fq = qs[i]; fm = m }
+			}
+			printf "ports %d %d %d %d %d %d", p, listeners[p], queue[p], backlog, fq, fm
+			for (s = 1; s <= 11; s++) printf " %d", c[p, s]
+			printf "\n"
+		}
+	}' /tmp/.ss-listen /proc/net/tcp /proc/net/tcp6 | sort -n -k2
+}
+
+# The module's per-port rows, sorted by port.
+module_ports_view() {
+	out=$(cat "${1:-/proc/net/tcpstat_ports}") || return 1
+	echo "$out" | grep '^ports [0-9]' | sort -n -k2
 }
