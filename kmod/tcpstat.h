@@ -15,8 +15,8 @@ struct tcpstat_counts {
 /* One listening port of the per-port view (tcpstat_ports.c). */
 struct tcpstat_port {
 	u32 listeners;		/* listening sockets on the port */
-	u32 queue;		/* sum of their accept queues */
-	u32 backlog;		/* sum of their backlog limits */
+	u64 queue;		/* sum of their accept queues */
+	u64 backlog;		/* sum of their backlog limits (u32 each) */
 	u32 fullest_queue;	/* the listener whose queue is fullest */
 	u32 fullest_backlog;	/*   relative to its limit: queue, limit */
 	u32 n[TCPSTAT_NSTATES];	/* every socket with this local port */

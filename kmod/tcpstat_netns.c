@@ -148,7 +148,7 @@ static int tcpstat_netns_fill(struct net *unused, struct tcpstat_buf *b)
 
 	sort(m.ent, m.n, sizeof(*m.ent), tcpstat_nsent_cmp, NULL);
 	tcpstat_print_header(b);
-	tcpstat_buf_printf(b, TCPSTAT_SECTION_NETNS " inode " TCPSTAT_COLUMN_FAMILY);
+	tcpstat_buf_printf(b, TCPSTAT_SECTION_NETNS " " TCPSTAT_COLUMN_INODE " " TCPSTAT_COLUMN_FAMILY);
 	tcpstat_print_state_columns(b);
 	for (i = 0; i < m.n; i++) {
 		if (tcpstat_counts_empty(&m.ent[i].c))

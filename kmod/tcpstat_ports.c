@@ -6,7 +6,7 @@
  * by state, from the same single walk as the state counts.
  *
  * Memory is allocated before the walk and bounded by the number of ports
- * (a 128 KiB port index and at most 65535 entries of 64 bytes); nothing
+ * (a 128 KiB port index and at most 65535 entries of 72 bytes); nothing
  * grows with the number of connections.
  *
  * The module parameter "ports" restricts the view to a list of ports.
@@ -143,8 +143,7 @@ static void tcpstat_print_ports(struct tcpstat_buf *b, const struct tcpstat_port
 {
 	unsigned int port;
 
-	tcpstat_buf_printf(b, TCPSTAT_SECTION_PORTS
-			   " port listeners accept_queue backlog fullest_queue fullest_backlog");
+	tcpstat_buf_printf(b, TCPSTAT_SECTION_PORTS " " TCPSTAT_PORTS_COLUMNS);
 	tcpstat_print_state_columns(b);
 	for (port = 1; port < TCPSTAT_NPORTS; port++) {
 		const struct tcpstat_port *e;
@@ -152,7 +151,7 @@ static void tcpstat_print_ports(struct tcpstat_buf *b, const struct tcpstat_port
 		if (!p->slot[port])
 			continue;
 		e = &p->port[p->slot[port] - 1];
-		tcpstat_buf_printf(b, TCPSTAT_SECTION_PORTS " %u %u %u %u %u %u", port, e->listeners,
+		tcpstat_buf_printf(b, TCPSTAT_SECTION_PORTS " %u %u %llu %llu %u %u", port, e->listeners,
 				   e->queue, e->backlog, e->fullest_queue, e->fullest_backlog);
 		tcpstat_print_counts(b, e->n);
 	}
