@@ -110,9 +110,15 @@ static int check_tag(const struct tcpstat_tag *tag, const struct tcpstat_tag *ta
 			 "key must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __");
 		return -1;
 	}
-	if (strcmp(tag->key, "family") == 0 || strcmp(tag->key, "state") == 0) {
-		snprintf(why, whylen, "key \"%s\" is reserved", tag->key);
-		return -1;
+	static const char *const reserved[] = {
+		"family", "state", "port", "netns", "netns_name",
+	};
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		if (strcmp(tag->key, reserved[i]) == 0) {
+			snprintf(why, whylen, "key \"%s\" is reserved", tag->key);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < ntags; i++) {
 		if (strcmp(tags[i].key, tag->key) == 0) {
@@ -151,5 +157,36 @@ int parse_tag(char *arg, struct tcpstat_tag *tag, const struct tcpstat_tag *tags
 		*eq = '='; /* leave the argument as it was, for the message */
 		return -1;
 	}
+	return 0;
+}
+
+int parse_port_list(const char *s, struct port_filter *f, char *bad, size_t badlen)
+{
+	struct port_filter add = { .active = false };
+
+	for (;;) {
+		const char *end = strchr(s, ',');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		uint32_t v = 0;
+		size_t i;
+
+		for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			v = v * 10 + (uint32_t)(s[i] - '0');
+			if (v >= TCPSTAT_NPORTS)
+				break;
+		}
+		if (!len || i != len || v == 0) {
+			snprintf(bad, badlen, "%.*s", (int)(len > 64 ? 64 : len), s);
+			return -1;
+		}
+		port_filter_set(&add, v);
+		if (!end)
+			break;
+		s = end + 1;
+	}
+	/* all or nothing: a bad item leaves @f as it was */
+	for (size_t w = 0; w < TCPSTAT_NPORTS / 64; w++)
+		f->bits[w] |= add.bits[w];
+	f->active = true;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "format.h"
+#include "sample.h"
 
 #define INTERVAL_MAX_S 86400
 
@@ -28,10 +29,18 @@ bool label_name_valid(const char *s);
 
 /*
  * Split "KEY=VALUE" in place (the '=' becomes NUL) and check both halves,
- * including that KEY is not reserved (family, state) and not already in
+ * including that KEY is not reserved (a label tcpstat writes itself:
+ * family, state, port, netns, netns_name) and not already in
  * @tags[0..ntags). 0, or -1 with @why (a short reason) filled.
  */
 int parse_tag(char *arg, struct tcpstat_tag *tag, const struct tcpstat_tag *tags,
 	      size_t ntags, char *why, size_t whylen);
+
+/*
+ * "80,443,8080": ports 1-65535, separated by commas (duplicates are
+ * fine), added to @f. 0, or -1 with @bad (at most @badlen bytes) set to
+ * the item that is not a port.
+ */
+int parse_port_list(const char *s, struct port_filter *f, char *bad, size_t badlen);
 
 #endif /* TCPSTAT_ARGS_H */

@@ -2,6 +2,7 @@
 /* format.c - JSON (json-c), Prometheus and Influx writers. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -49,35 +50,128 @@ static int json_add(struct json_object *obj, const char *key,
 	return 0;
 }
 
+/* A JSON null: a value that exists but is not known. */
+static int json_add_null(struct json_object *obj, const char *key)
+{
+	return json_object_object_add(obj, key, NULL) ? -1 : 0;
+}
+
+static int json_add_states(struct json_object *o, const uint64_t v[TCPSTAT_NSTATES])
+{
+	for (int s = 0; s < TCPSTAT_NSTATES; s++) {
+		if (json_add(o, tcpstat_state_upper[s], json_object_new_uint64(v[s])))
+			return -1;
+	}
+	return 0;
+}
+
 static struct json_object *json_states(const uint64_t v[TCPSTAT_NSTATES])
 {
 	struct json_object *o = json_object_new_object();
 
 	if (!o)
 		return NULL;
-	for (int s = 0; s < TCPSTAT_NSTATES; s++) {
-		if (json_add(o, tcpstat_state_upper[s], json_object_new_uint64(v[s]))) {
-			json_object_put(o);
-			return NULL;
-		}
+	if (json_add_states(o, v)) {
+		json_object_put(o);
+		return NULL;
 	}
 	return o;
 }
 
-static int json_sample(struct json_object *root, const struct format_opts *o,
-		       const struct tcpstat_counts *c, const struct timespec *now)
+/* The totals of both families, then with --family each family. */
+static int json_counts(struct json_object *o, const struct format_opts *opts,
+		       const struct tcpstat_counts *c)
 {
-	for (int s = 0; s < TCPSTAT_NSTATES; s++) {
-		if (json_add(root, tcpstat_state_upper[s],
-			     json_object_new_uint64(tcpstat_total(c, s))))
-			return -1;
-	}
-	if (o->family) {
+	uint64_t total[TCPSTAT_NSTATES];
+
+	for (int s = 0; s < TCPSTAT_NSTATES; s++)
+		total[s] = tcpstat_total(c, s);
+	if (json_add_states(o, total))
+		return -1;
+	if (opts->family) {
 		for (int f = 0; f < TCPSTAT_NFAMILIES; f++) {
-			if (json_add(root, tcpstat_family_name[f], json_states(c->n[f])))
+			if (json_add(o, tcpstat_family_name[f], json_states(c->n[f])))
 				return -1;
 		}
 	}
+	return 0;
+}
+
+static struct json_object *json_port(const struct port_row *r, bool backlog_known)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (json_add(o, "port", json_object_new_uint64(r->port)) ||
+	    json_add(o, "listeners", json_object_new_uint64(r->listeners)) ||
+	    json_add(o, "accept_queue", json_object_new_uint64(r->accept_queue)))
+		goto err;
+	if (backlog_known) {
+		if (json_add(o, "backlog", json_object_new_uint64(r->backlog)) ||
+		    json_add(o, "fullest_queue", json_object_new_uint64(r->fullest_queue)) ||
+		    json_add(o, "fullest_backlog", json_object_new_uint64(r->fullest_backlog)) ||
+		    json_add(o, "saturated", json_object_new_boolean(port_row_saturated(r))))
+			goto err;
+	} else if (json_add_null(o, "backlog") || json_add_null(o, "fullest_queue") ||
+		   json_add_null(o, "fullest_backlog") || json_add_null(o, "saturated")) {
+		goto err;
+	}
+	if (json_add(o, "states", json_states(r->n)))
+		goto err;
+	return o;
+err:
+	json_object_put(o);
+	return NULL;
+}
+
+static int json_ports(struct json_object *root, const struct port_list *l)
+{
+	struct json_object *a = json_object_new_array();
+
+	if (json_add(root, "ports", a))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		struct json_object *p = json_port(&l->row[i], l->backlog_known);
+
+		if (!p)
+			return -1;
+		if (json_object_array_add(a, p)) {
+			json_object_put(p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int json_netns(struct json_object *root, const struct format_opts *o,
+		      const struct netns_list *l)
+{
+	struct json_object *a = json_object_new_array();
+
+	if (json_add(root, "netns", a))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct netns_row *r = &l->row[i];
+		struct json_object *e = json_object_new_object();
+
+		if (!e)
+			return -1;
+		if (json_object_array_add(a, e)) {
+			json_object_put(e);
+			return -1;
+		}
+		if (json_add(e, "inode", json_object_new_uint64(r->inode)) ||
+		    (r->name && json_add(e, "name", json_object_new_string(r->name))) ||
+		    json_counts(e, o, &r->c))
+			return -1;
+	}
+	return 0;
+}
+
+static int json_meta(struct json_object *root, const struct format_opts *o,
+		     const struct timespec *now)
+{
 	if (o->meta) {
 		char ts[RFC3339_LEN];
 		bool from_tag;
@@ -102,8 +196,23 @@ static int json_sample(struct json_object *root, const struct format_opts *o,
 	return 0;
 }
 
+static int json_sample(struct json_object *root, const struct format_opts *o,
+		       const struct sample *smp, const struct timespec *now)
+{
+	if (o->all_netns) {
+		if (json_netns(root, o, &smp->netns))
+			return -1;
+	} else {
+		if (json_counts(root, o, &smp->c))
+			return -1;
+		if (o->ports && json_ports(root, &smp->ports))
+			return -1;
+	}
+	return json_meta(root, o, now);
+}
+
 static int format_json(struct strbuf *sb, const struct format_opts *o,
-		       const struct tcpstat_counts *c, const struct timespec *now)
+		       const struct sample *smp, const struct timespec *now)
 {
 	struct json_object *root = json_object_new_object();
 	const char *s;
@@ -111,7 +220,7 @@ static int format_json(struct strbuf *sb, const struct format_opts *o,
 
 	if (!root)
 		return -1;
-	if (json_sample(root, o, c, now))
+	if (json_sample(root, o, smp, now))
 		goto out;
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -124,6 +233,15 @@ out:
 }
 
 /* ---- Prometheus text exposition format 0.0.4 ---- */
+
+void format_double(char buf[DOUBLE_LEN], double v)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, DOUBLE_LEN, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
 
 static int prom_value(struct strbuf *sb, const char *v)
 {
@@ -156,31 +274,147 @@ static int prom_label(struct strbuf *sb, const char *k, const char *v)
 	return 0;
 }
 
-static int format_prometheus(struct strbuf *sb, const struct format_opts *o,
-			     const struct tcpstat_counts *c)
+/* The host label (--meta or a host tag) and the tags, then the value. */
+static int prom_end(struct strbuf *sb, const struct format_opts *o, const char *value)
 {
 	bool from_tag;
 	const char *host = host_of(o, &from_tag);
 
-	if (sb_puts(sb, "# HELP tcpstat_connections TCP connections by address family and state.\n"
-		    "# TYPE tcpstat_connections gauge\n"))
+	if ((o->meta || from_tag) && prom_label(sb, "host", host))
 		return -1;
+	for (size_t i = 0; i < o->ntags; i++) {
+		if (strcmp(o->tags[i].key, "host") &&
+		    prom_label(sb, o->tags[i].key, o->tags[i].value))
+			return -1;
+	}
+	return sb_printf(sb, "} %s\n", value);
+}
+
+static int prom_end_u64(struct strbuf *sb, const struct format_opts *o, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	return prom_end(sb, o, num);
+}
+
+static int prom_family_counts(struct strbuf *sb, const struct format_opts *o,
+			      const struct tcpstat_counts *c, const struct netns_row *ns)
+{
 	for (int f = 0; f < TCPSTAT_NFAMILIES; f++) {
 		for (int s = 0; s < TCPSTAT_NSTATES; s++) {
-			if (sb_printf(sb, "tcpstat_connections{family=\"%s\",state=\"%s\"",
-				      tcpstat_family_name[f], tcpstat_state_lower[s]))
+			if (sb_puts(sb, "tcpstat_connections{"))
 				return -1;
-			if ((o->meta || from_tag) && prom_label(sb, "host", host))
+			/* netns_name always, empty when unknown: the same labels on every sample */
+			if (ns && (sb_printf(sb, "netns=\"%" PRIu64 "\"", ns->inode) ||
+				   prom_label(sb, "netns_name", ns->name ? ns->name : "") ||
+				   sb_add(sb, ",", 1)))
 				return -1;
-			for (size_t i = 0; i < o->ntags; i++) {
-				if (strcmp(o->tags[i].key, "host") &&
-				    prom_label(sb, o->tags[i].key, o->tags[i].value))
-					return -1;
-			}
-			if (sb_printf(sb, "} %" PRIu64 "\n", c->n[f][s]))
+			if (sb_printf(sb, "family=\"%s\",state=\"%s\"",
+				      tcpstat_family_name[f], tcpstat_state_lower[s]) ||
+			    prom_end_u64(sb, o, c->n[f][s]))
 				return -1;
 		}
 	}
+	return 0;
+}
+
+/* One gauge per port: "NAME{port="P"" and the rest. */
+static int prom_port_gauge(struct strbuf *sb, const struct format_opts *o,
+			   const struct port_list *l, const char *name, const char *help,
+			   int (*value)(struct strbuf *, const struct format_opts *,
+					const struct port_row *))
+{
+	if (sb_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		if (sb_printf(sb, "%s{port=\"%" PRIu32 "\"", name, l->row[i].port) ||
+		    value(sb, o, &l->row[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int pv_listeners(struct strbuf *sb, const struct format_opts *o, const struct port_row *r)
+{
+	return prom_end_u64(sb, o, r->listeners);
+}
+
+static int pv_queue(struct strbuf *sb, const struct format_opts *o, const struct port_row *r)
+{
+	return prom_end_u64(sb, o, r->accept_queue);
+}
+
+static int pv_backlog(struct strbuf *sb, const struct format_opts *o, const struct port_row *r)
+{
+	return prom_end_u64(sb, o, r->backlog);
+}
+
+static int pv_ratio(struct strbuf *sb, const struct format_opts *o, const struct port_row *r)
+{
+	char num[DOUBLE_LEN];
+
+	format_double(num, (double)r->fullest_queue /
+			   (double)(r->fullest_backlog ? r->fullest_backlog : 1));
+	return prom_end(sb, o, num);
+}
+
+static int prom_ports(struct strbuf *sb, const struct format_opts *o,
+		      const struct port_list *l)
+{
+	if (!l->n)
+		return 0; /* no listening port: no sample, no family */
+	if (sb_puts(sb, "# HELP tcpstat_port_connections TCP sockets whose local port is a listening port, by state (its listeners included).\n"
+		    "# TYPE tcpstat_port_connections gauge\n"))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		for (int s = 0; s < TCPSTAT_NSTATES; s++) {
+			if (sb_printf(sb, "tcpstat_port_connections{port=\"%" PRIu32 "\",state=\"%s\"",
+				      l->row[i].port, tcpstat_state_lower[s]) ||
+			    prom_end_u64(sb, o, l->row[i].n[s]))
+				return -1;
+		}
+	}
+	if (prom_port_gauge(sb, o, l, "tcpstat_listeners",
+			    "Listening sockets on the port (IPv4 and IPv6, every SO_REUSEPORT member).",
+			    pv_listeners) ||
+	    prom_port_gauge(sb, o, l, "tcpstat_listen_queue",
+			    "Connections waiting to be accepted on the port: the sum of its listeners' accept queues.",
+			    pv_queue))
+		return -1;
+	if (!l->backlog_known)
+		return 0; /* procfs: /proc/net/tcp does not show the limits */
+	if (prom_port_gauge(sb, o, l, "tcpstat_listen_backlog",
+			    "Accept queue limits (listen backlog) of the port's listeners, summed.",
+			    pv_backlog) ||
+	    prom_port_gauge(sb, o, l, "tcpstat_listen_queue_fullest_ratio",
+			    "Accept queue length over max(limit, 1) of the port's fullest listener; the kernel drops new connections to a listener whose queue is longer than its limit.",
+			    pv_ratio))
+		return -1;
+	return 0;
+}
+
+static int format_prometheus(struct strbuf *sb, const struct format_opts *o,
+			     const struct sample *smp)
+{
+	if (o->all_netns) {
+		if (!smp->netns.n)
+			return 0; /* no namespace with sockets: no sample, no family */
+		if (sb_puts(sb, "# HELP tcpstat_connections TCP connections by network namespace, address family and state.\n"
+			    "# TYPE tcpstat_connections gauge\n"))
+			return -1;
+		for (size_t i = 0; i < smp->netns.n; i++) {
+			if (prom_family_counts(sb, o, &smp->netns.row[i].c, &smp->netns.row[i]))
+				return -1;
+		}
+		return 0;
+	}
+	if (sb_puts(sb, "# HELP tcpstat_connections TCP connections by address family and state.\n"
+		    "# TYPE tcpstat_connections gauge\n") ||
+	    prom_family_counts(sb, o, &smp->c, NULL))
+		return -1;
+	if (o->ports && prom_ports(sb, o, &smp->ports))
+		return -1;
 	return 0;
 }
 
@@ -207,51 +441,114 @@ static int influx_tag(struct strbuf *sb, const char *k, const char *v)
 	return 0;
 }
 
-static int format_influx(struct strbuf *sb, const struct format_opts *o,
-			 const struct tcpstat_counts *c, const struct timespec *now)
+/* The host tag and the --tag tags. */
+static int influx_tags(struct strbuf *sb, const struct format_opts *o)
 {
 	bool from_tag;
 	const char *host = host_of(o, &from_tag);
-	long long ns = (long long)now->tv_sec * 1000000000LL + now->tv_nsec;
 
-	for (int f = 0; f < TCPSTAT_NFAMILIES; f++) {
-		if (sb_puts(sb, "tcpstat") ||
-		    influx_tag(sb, "family", tcpstat_family_name[f]))
-			return -1;
-		/* a tag value may not be empty in line protocol */
-		if (*host && influx_tag(sb, "host", host))
-			return -1;
-		for (size_t i = 0; i < o->ntags; i++) {
-			if (strcmp(o->tags[i].key, "host") &&
-			    influx_tag(sb, o->tags[i].key, o->tags[i].value))
-				return -1;
-		}
-		for (int s = 0; s < TCPSTAT_NSTATES; s++) {
-			if (sb_printf(sb, "%c%s=%" PRIu64 "i", s ? ',' : ' ',
-				      tcpstat_state_lower[s], c->n[f][s]))
-				return -1;
-		}
-		if (sb_printf(sb, " %lld\n", ns))
+	/* a tag value may not be empty in line protocol */
+	if (*host && influx_tag(sb, "host", host))
+		return -1;
+	for (size_t i = 0; i < o->ntags; i++) {
+		if (strcmp(o->tags[i].key, "host") &&
+		    influx_tag(sb, o->tags[i].key, o->tags[i].value))
 			return -1;
 	}
 	return 0;
 }
 
+static int influx_states(struct strbuf *sb, const uint64_t n[TCPSTAT_NSTATES], char first)
+{
+	for (int s = 0; s < TCPSTAT_NSTATES; s++) {
+		if (sb_printf(sb, "%c%s=%" PRIu64 "i", s ? ',' : first,
+			      tcpstat_state_lower[s], n[s]))
+			return -1;
+	}
+	return 0;
+}
+
+static int influx_families(struct strbuf *sb, const struct format_opts *o,
+			   const struct tcpstat_counts *c, const struct netns_row *ns,
+			   long long ns_time)
+{
+	char inode[24];
+
+	for (int f = 0; f < TCPSTAT_NFAMILIES; f++) {
+		if (sb_puts(sb, "tcpstat"))
+			return -1;
+		if (ns) {
+			snprintf(inode, sizeof(inode), "%" PRIu64, ns->inode);
+			if (influx_tag(sb, "netns", inode) ||
+			    (ns->name && influx_tag(sb, "netns_name", ns->name)))
+				return -1;
+		}
+		if (influx_tag(sb, "family", tcpstat_family_name[f]) ||
+		    influx_tags(sb, o) || influx_states(sb, c->n[f], ' ') ||
+		    sb_printf(sb, " %lld\n", ns_time))
+			return -1;
+	}
+	return 0;
+}
+
+static int influx_ports(struct strbuf *sb, const struct format_opts *o,
+			const struct port_list *l, long long ns_time)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct port_row *r = &l->row[i];
+		char port[12];
+
+		snprintf(port, sizeof(port), "%" PRIu32, r->port);
+		if (sb_puts(sb, "tcpstat_port") || influx_tag(sb, "port", port) ||
+		    influx_tags(sb, o) ||
+		    sb_printf(sb, " listeners=%" PRIu64 "i,accept_queue=%" PRIu64 "i",
+			      r->listeners, r->accept_queue))
+			return -1;
+		if (l->backlog_known &&
+		    sb_printf(sb, ",backlog=%" PRIu64 "i,fullest_queue=%" PRIu64
+			      "i,fullest_backlog=%" PRIu64 "i",
+			      r->backlog, r->fullest_queue, r->fullest_backlog))
+			return -1;
+		if (influx_states(sb, r->n, ',') || sb_printf(sb, " %lld\n", ns_time))
+			return -1;
+	}
+	return 0;
+}
+
+static int format_influx(struct strbuf *sb, const struct format_opts *o,
+			 const struct sample *smp, const struct timespec *now)
+{
+	long long ns = (long long)now->tv_sec * 1000000000LL + now->tv_nsec;
+
+	if (o->all_netns) {
+		for (size_t i = 0; i < smp->netns.n; i++) {
+			if (influx_families(sb, o, &smp->netns.row[i].c, &smp->netns.row[i], ns))
+				return -1;
+		}
+		return 0;
+	}
+	if (influx_families(sb, o, &smp->c, NULL, ns))
+		return -1;
+	if (o->ports && influx_ports(sb, o, &smp->ports, ns))
+		return -1;
+	return 0;
+}
+
 int format_sample(struct strbuf *sb, const struct format_opts *o,
-		  const struct tcpstat_counts *c, const struct timespec *now)
+		  const struct sample *smp, const struct timespec *now)
 {
 	size_t start = sb->len;
 	int ret;
 
 	switch (o->format) {
 	case TCPSTAT_FMT_PROMETHEUS:
-		ret = format_prometheus(sb, o, c);
+		ret = format_prometheus(sb, o, smp);
 		break;
 	case TCPSTAT_FMT_INFLUX:
-		ret = format_influx(sb, o, c, now);
+		ret = format_influx(sb, o, smp, now);
 		break;
 	default:
-		ret = format_json(sb, o, c, now);
+		ret = format_json(sb, o, smp, now);
 		break;
 	}
 	if (ret) { /* never leave half a sample */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "counts.h"
+#include "sample.h"
 #include "strbuf.h"
 
 enum tcpstat_format {
@@ -32,14 +33,21 @@ struct format_opts {
 	const struct tcpstat_tag *tags;	/* validated by args.c */
 	size_t ntags;
 	const char *host;		/* gethostname(); a "host" tag overrides it */
+	bool ports;			/* add the per-port view (--ports) */
+	bool all_netns;			/* every namespace instead (--all-netns) */
 };
 
 /*
  * Append one sample (json: one line; prometheus: a whole exposition;
- * influx: one line per family) to @sb. 0, or -1 when out of memory.
+ * influx: one line per family, port and namespace) to @sb. 0, or -1
+ * when out of memory.
  */
 int format_sample(struct strbuf *sb, const struct format_opts *o,
-		  const struct tcpstat_counts *c, const struct timespec *now);
+		  const struct sample *smp, const struct timespec *now);
+
+/* The shortest "%.Ng" that reads back as @v (Prometheus float values). */
+#define DOUBLE_LEN 32
+void format_double(char buf[DOUBLE_LEN], double v);
 
 /* "2026-11-23T10:00:00.123Z" (UTC, milliseconds, truncated). */
 #define RFC3339_LEN 32

@@ -2,7 +2,8 @@
 /*
  * tcpstat - report TCP connections per state as JSON/NDJSON, Prometheus
  * text exposition or Influx line protocol, from the tcpstat kernel module,
- * a sock_diag netlink dump or /proc/net/tcp{,6}.
+ * a sock_diag netlink dump or /proc/net/tcp{,6}; per listening port
+ * (--ports) or for every network namespace (--all-netns).
  *
  * main.c: options, the single sample and the interval loop.
  */
@@ -43,6 +44,8 @@ struct options {
 	enum backend backend;
 	const char *proc;
 	const char *netns;
+	const char *run_netns;	/* NULL: /run/netns */
+	struct port_filter filter;	/* --port */
 };
 
 static volatile sig_atomic_t stop;
@@ -76,9 +79,9 @@ static void usage(FILE *f)
 "                      prometheus: a host label; influx always has a host tag)\n"
 "  --tag KEY=VALUE     add a tag (json: \"tags\" object; prometheus: a label;\n"
 "                      influx: a tag). Repeatable. KEY: [a-zA-Z_][a-zA-Z0-9_]*,\n"
-"                      not starting with __, not family or state; host=NAME\n"
-"                      replaces the system host name. VALUE: non-empty UTF-8,\n"
-"                      no newline\n"
+"                      not starting with __, not family, state, port, netns\n"
+"                      or netns_name; host=NAME replaces the system host\n"
+"                      name. VALUE: non-empty UTF-8, no newline\n"
 "  --interval SECONDS  sample every SECONDS (decimal, > 0, <= %d) until\n"
 "                      SIGINT/SIGTERM: NDJSON for json, one exposition or\n"
 "                      line group per sample otherwise\n"
@@ -86,11 +89,29 @@ static void usage(FILE *f)
 "  --output FILE       replace FILE atomically with each sample instead of\n"
 "                      writing to stdout\n"
 "\n"
+"Views:\n"
+"  --ports             add every listening port: its listeners, accept queue,\n"
+"                      backlog, fullest listener and sockets by state (json:\n"
+"                      \"ports\"; prometheus: tcpstat_port_connections,\n"
+"                      tcpstat_listeners, tcpstat_listen_queue, ..._backlog,\n"
+"                      ..._queue_fullest_ratio; influx: tcpstat_port). procfs\n"
+"                      cannot see a listener's backlog: null or left out\n"
+"  --port LIST         --ports for these ports only (comma-separated, 1-65535,\n"
+"                      repeatable)\n"
+"  --all-netns         every network namespace with TCP sockets instead (json:\n"
+"                      \"netns\"; prometheus and influx: netns and netns_name\n"
+"                      labels/tags); needs root (kmod: the module's root-only\n"
+"                      file; netlink and procfs enter each namespace)\n"
+"  --run-netns DIR     with --all-netns: take namespace names from DIR instead\n"
+"                      of /run/netns\n"
+"\n"
 "Source:\n"
-"  --backend NAME      kmod (the tcpstat module's /proc/net/tcpstat_data),\n"
-"                      netlink (sock_diag dump), procfs (/proc/net/tcp{,6})\n"
-"                      or auto (default: the first that works, in that order)\n"
-"  --proc DIR          read DIR instead of /proc (kmod and procfs backends)\n"
+"  --backend NAME      kmod (the tcpstat module's /proc/net/tcpstat_data,\n"
+"                      tcpstat_ports or tcpstat_netns), netlink (sock_diag\n"
+"                      dump), procfs (/proc/net/tcp{,6}) or auto (default:\n"
+"                      the first that works, in that order)\n"
+"  --proc DIR          read DIR instead of /proc (kmod and procfs backends,\n"
+"                      and where --all-netns looks for processes)\n"
 "  --netns PATH        enter the network namespace PATH (/proc/PID/ns/net,\n"
 "                      /run/netns/NAME) before reading\n"
 "\n"
@@ -102,7 +123,8 @@ static void usage(FILE *f)
 "     stopped by SIGINT/SIGTERM)\n"
 "  1  internal error (out of memory)\n"
 "  2  usage error\n"
-"  3  source error: cannot read or parse the counts, or enter --netns\n"
+"  3  source error: cannot read or parse the counts, enter --netns, or (for\n"
+"     --all-netns) read the module's root-only file or enter namespaces\n"
 "  4  output error: cannot write stdout or --output FILE\n"
 "\n"
 "See tcpstat(8).\n", INTERVAL_MAX_S);
@@ -124,7 +146,7 @@ static int usage_error(const char *fmt, ...)
 enum {
 	OPT_FORMAT = 256, OPT_FAMILY, OPT_META, OPT_TAG, OPT_INTERVAL,
 	OPT_COUNT, OPT_OUTPUT, OPT_BACKEND, OPT_PROC, OPT_NETNS, OPT_HELP,
-	OPT_VERSION,
+	OPT_VERSION, OPT_PORTS, OPT_PORT, OPT_ALL_NETNS, OPT_RUN_NETNS,
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +160,10 @@ static const struct option long_opts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "ports", no_argument, NULL, OPT_PORTS },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
+	{ "run-netns", required_argument, NULL, OPT_RUN_NETNS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -215,6 +241,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--netns: empty path");
 			o->netns = optarg;
 			break;
+		case OPT_PORTS:
+			o->fmt.ports = true;
+			break;
+		case OPT_PORT:
+			if (parse_port_list(optarg, &o->filter, why, sizeof(why)))
+				return usage_error("--port: '%s' in '%s' is not a port (1-65535)",
+						   why, optarg);
+			o->fmt.ports = true;
+			break;
+		case OPT_ALL_NETNS:
+			o->fmt.all_netns = true;
+			break;
+		case OPT_RUN_NETNS:
+			if (!*optarg)
+				return usage_error("--run-netns: empty directory name");
+			o->run_netns = optarg;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return fflush(stdout) || ferror(stdout) ? TCPSTAT_EXIT_OUTPUT
@@ -233,6 +276,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->count && !o->stream)
 		return usage_error("--count needs --interval");
+	if (o->fmt.all_netns && o->netns)
+		return usage_error("--all-netns and --netns cannot be used together");
+	if (o->fmt.all_netns && o->fmt.ports)
+		return usage_error("--ports and --port cannot be used with --all-netns");
+	if (o->run_netns && !o->fmt.all_netns)
+		return usage_error("--run-netns needs --all-netns");
 	return -1;
 }
 
@@ -248,6 +297,7 @@ static uint64_t mono_ns(void)
 struct run {
 	struct options *o;
 	struct source src;
+	struct sample smp;	/* the sample being read and written */
 	struct strbuf sb;
 	bool source_down;	/* an error was reported, no recovery yet */
 	bool output_down;
@@ -260,20 +310,20 @@ enum sample_result {
 	SAMPLE_OUTPUT_ERROR,
 	SAMPLE_END_QUIET,	/* EPIPE, or stopped before writing */
 	SAMPLE_NOMEM,
+	SAMPLE_FATAL,		/* the source cannot go on (not back in our netns) */
 };
 
 /*
  * Format @c and write it. In a stream, a --output failure is reported
  * once per distinct error and the stream goes on.
  */
-static enum sample_result emit(struct run *r, const struct tcpstat_counts *c,
-			       const struct timespec *now)
+static enum sample_result emit(struct run *r, const struct timespec *now)
 {
 	struct tcpstat_err e;
 	int ret;
 
 	sb_reset(&r->sb);
-	if (format_sample(&r->sb, &r->o->fmt, c, now)) {
+	if (format_sample(&r->sb, &r->o->fmt, &r->smp, now)) {
 		fprintf(stderr, "tcpstat: %s\n", strerror(ENOMEM));
 		return SAMPLE_NOMEM;
 	}
@@ -301,32 +351,30 @@ static enum sample_result emit(struct run *r, const struct tcpstat_counts *c,
 	return SAMPLE_OK;
 }
 
-/* Read one sample (unless @have already holds it) and emit it. */
-static enum sample_result sample(struct run *r, struct tcpstat_counts *have)
+/* Read one sample (unless @have: r->smp already holds it) and emit it. */
+static enum sample_result sample(struct run *r, bool have)
 {
-	struct tcpstat_counts c;
 	struct tcpstat_err e;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (have) {
-		c = *have;
-	} else if (source_read(&r->src, &c, &e)) {
-		if (!r->o->stream || !r->source_down)
+	if (!have && source_read(&r->src, &r->smp, &e)) {
+		if (!r->o->stream || !r->source_down || r->src.fatal)
 			fprintf(stderr, "tcpstat: %s\n", e.msg);
 		r->source_down = true;
-		return SAMPLE_SOURCE_ERROR;
+		return r->src.fatal ? SAMPLE_FATAL : SAMPLE_SOURCE_ERROR;
 	}
 	if (r->source_down)
 		fprintf(stderr, "tcpstat: %s: recovered\n", source_name(&r->src));
 	r->source_down = false;
-	return emit(r, &c, &now);
+	return emit(r, &now);
 }
 
 static int exit_code(enum sample_result res)
 {
 	switch (res) {
 	case SAMPLE_SOURCE_ERROR:
+	case SAMPLE_FATAL:
 		return TCPSTAT_EXIT_SOURCE;
 	case SAMPLE_OUTPUT_ERROR:
 		return TCPSTAT_EXIT_OUTPUT;
@@ -359,7 +407,7 @@ static void install_signals(bool stream)
  * so no drift). Deadlines that pass while a sample is read or written are
  * skipped, never queued.
  */
-static int stream(struct run *r, struct tcpstat_counts *first)
+static int stream(struct run *r, bool first)
 {
 	const uint64_t iv = r->o->interval_ns;
 	const uint64_t start = mono_ns();
@@ -371,11 +419,12 @@ static int stream(struct run *r, struct tcpstat_counts *first)
 		uint64_t deadline, now;
 
 		res = sample(r, first);
-		first = NULL;
+		first = false;
 		taken++;
 		if (res == SAMPLE_END_QUIET)
 			return TCPSTAT_EXIT_OK;
-		if (res == SAMPLE_NOMEM || (res == SAMPLE_OUTPUT_ERROR && !r->o->output))
+		if (res == SAMPLE_NOMEM || res == SAMPLE_FATAL ||
+		    (res == SAMPLE_OUTPUT_ERROR && !r->o->output))
 			return exit_code(res);
 		if (stop)
 			return TCPSTAT_EXIT_OK;
@@ -412,7 +461,8 @@ int main(int argc, char **argv)
 	struct options o;
 	struct run r;
 	struct tcpstat_err e;
-	struct tcpstat_counts first, *have = NULL;
+	struct source_opts so;
+	bool have = false;
 	char host[HOST_NAME_MAX + 1] = "";
 	int ret;
 
@@ -436,18 +486,30 @@ int main(int argc, char **argv)
 		host[0] = '\0';
 	o.fmt.host = host;
 
-	if (source_init(&r.src, o.backend, o.proc, &e)) {
+	memset(&so, 0, sizeof(so));
+	so.backend = o.backend;
+	so.mode = o.fmt.all_netns ? SOURCE_ALL_NETNS :
+		  o.fmt.ports ? SOURCE_PORTS : SOURCE_COUNTS;
+	so.proc = o.proc;
+	so.run_netns = o.run_netns;
+	so.filter = &o.filter;
+	if (source_init(&r.src, &so, &e)) {
 		fprintf(stderr, "tcpstat: %s\n", e.msg);
 		ret = TCPSTAT_EXIT_INTERNAL;
 		goto out_src;
 	}
+	if (source_prepare(&r.src, &e)) {
+		fprintf(stderr, "tcpstat: %s\n", e.msg);
+		ret = TCPSTAT_EXIT_SOURCE;
+		goto out_src;
+	}
 	if (o.backend == BACKEND_AUTO) {
 		/* resolved once; the read that picked the backend is sample 0 */
-		if (source_resolve(&r.src, &first)) {
+		if (source_resolve(&r.src, &r.smp)) {
 			ret = TCPSTAT_EXIT_SOURCE;
 			goto out_src;
 		}
-		have = &first;
+		have = true;
 	}
 	if (o.stream)
 		ret = stream(&r, have);
@@ -455,6 +517,7 @@ int main(int argc, char **argv)
 		ret = exit_code(sample(&r, have));
 out_src:
 	source_free(&r.src);
+	sample_free(&r.smp);
 	sb_free(&r.sb);
 out_opts:
 	free(o.tags);

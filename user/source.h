@@ -9,6 +9,9 @@
 
 #include "counts.h"
 #include "err.h"
+#include "netns.h"
+#include "ports.h"
+#include "sample.h"
 
 enum backend {
 	BACKEND_AUTO,
@@ -17,34 +20,69 @@ enum backend {
 	BACKEND_PROCFS,
 };
 
+/* What a sample holds. */
+enum source_mode {
+	SOURCE_COUNTS,		/* the namespace's counts */
+	SOURCE_PORTS,		/* and the per-port view (--ports) */
+	SOURCE_ALL_NETNS,	/* every namespace's counts (--all-netns) */
+};
+
 #define PROC_DIR_MAX (PATH_MAX - 32) /* room for "/net/tcpstat_data" */
+
+struct source_opts {
+	enum backend backend;
+	enum source_mode mode;
+	const char *proc;		/* "/proc" */
+	const char *run_netns;		/* SOURCE_ALL_NETNS: "/run/netns" */
+	const struct port_filter *filter; /* SOURCE_PORTS: NULL keeps all */
+};
 
 struct source {
 	enum backend backend;	/* never AUTO once resolved */
+	enum source_mode mode;
 	char proc[PROC_DIR_MAX];
-	char kmod_path[PATH_MAX];
+	char kmod_path[PATH_MAX];	/* the module file of the mode */
 	char procfs_name[PATH_MAX];
 	char *buf;		/* the one read buffer, SOURCE_BUF_SIZE bytes */
 	size_t bufsize;
+	const char *run_netns;
+	const struct port_filter *filter;
+	struct port_table *ports;	/* netlink, procfs with --ports; on first use */
+	int self_ns;		/* --all-netns: our namespace, to come back to; -1 */
+	bool fatal;		/* could not come back: stop */
+	struct netns_names names;
+	struct nsrefs refs;
 };
 
 #define SOURCE_BUF_SIZE (256 * 1024)
 #define KMOD_READ_SIZE (64 * 1024)
 
-/* -1 and *e filled if @proc is too long or out of memory. */
-int source_init(struct source *s, enum backend b, const char *proc,
+/* -1 and *e filled if the proc directory is too long or out of memory. */
+int source_init(struct source *s, const struct source_opts *o,
 		struct tcpstat_err *e);
 void source_free(struct source *s);
 
-/* One sample. 0, or -1 with *e filled. */
-int source_read(struct source *s, struct tcpstat_counts *c, struct tcpstat_err *e);
+/*
+ * Before the first sample, with --all-netns and an explicit netlink or
+ * procfs backend: check that namespaces can be entered at all
+ * (CAP_SYS_ADMIN), so a stream does not start only to fail. 0, or -1
+ * with *e filled.
+ */
+int source_prepare(struct source *s, struct tcpstat_err *e);
+
+/*
+ * One sample into *out (its lists are reused). 0, or -1 with *e filled;
+ * then s->fatal says whether the process must stop (it could not return
+ * to its own network namespace).
+ */
+int source_read(struct source *s, struct sample *out, struct tcpstat_err *e);
 
 /*
  * For BACKEND_AUTO: take the first backend that works, in the order
- * kmod, netlink, procfs, and keep its sample in *c. 0, or -1 with every
- * backend's error printed to stderr.
+ * kmod, netlink, procfs, and keep its sample in *out. 0, or -1 with
+ * every backend's error printed to stderr.
  */
-int source_resolve(struct source *s, struct tcpstat_counts *c);
+int source_resolve(struct source *s, struct sample *out);
 
 /* What the source reads, for messages: a file name or "netlink". */
 const char *source_name(const struct source *s);

@@ -2,7 +2,8 @@
 /*
  * src_netlink.c - count TCP sockets per state from inet_diag dumps, the
  * way ss does, without keeping anything per socket: every inet_diag_msg
- * is counted by its idiag_state as it arrives.
+ * is counted by its idiag_state as it arrives (and, with --ports, on its
+ * local port's accumulator).
  */
 #include <errno.h>
 #include <limits.h>
@@ -55,8 +56,13 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	if (m->idiag_family != d->family)
 		return fail(d, EPROTO, "inet_diag_msg of another family");
 	idx = TCPSTAT_STATE_INDEX(m->idiag_state);
-	if (idx >= 0)
-		d->n[idx]++;
+	if (idx < 0)
+		return MNL_CB_OK;
+	d->n[idx]++;
+	/* for a listener, the kernel puts its queue and limit here */
+	if (d->ports)
+		port_table_add(d->ports, ntohs(m->id.idiag_sport), idx,
+			       m->idiag_rqueue, m->idiag_wqueue);
 	return MNL_CB_OK;
 }
 
@@ -190,7 +196,8 @@ static const char *family_str(uint8_t family)
 
 /* Returns 0 or an errno; d->what names the step that failed. */
 static int dump_family(struct mnl_socket *nl, uint8_t family, unsigned int seq,
-		       void *buf, size_t bufsize, struct nl_dump *d)
+		       void *buf, size_t bufsize, struct port_table *ports,
+		       struct nl_dump *d)
 {
 	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
 	struct nlmsghdr *nlh;
@@ -209,6 +216,7 @@ static int dump_family(struct mnl_socket *nl, uint8_t family, unsigned int seq,
 	r->idiag_ext = 0;
 
 	nl_dump_init(d, family, seq, portid);
+	d->ports = ports;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		fail(d, errno, "sendto");
 		return d->error;
@@ -268,41 +276,56 @@ err:
 	return NULL;
 }
 
-int netlink_read(void *buf, size_t bufsize, struct tcpstat_counts *out,
-		 struct tcpstat_err *e)
+/* Both families into *c. 0, or an errno with *e filled. */
+static int dump_both(void *buf, size_t bufsize, unsigned int *seq,
+		     struct tcpstat_counts *c, struct port_table *ports,
+		     struct tcpstat_err *e)
 {
 	static const uint8_t fams[TCPSTAT_NFAMILIES] = {
 		[TCPSTAT_FAM_IPV4] = AF_INET,
 		[TCPSTAT_FAM_IPV6] = AF_INET6,
 	};
-	struct tcpstat_counts c;
-	unsigned int seq = (unsigned int)time(NULL);
 
-	if (bufsize > NETLINK_RECV_SIZE)
-		bufsize = NETLINK_RECV_SIZE;
+	if (ports)
+		port_table_begin(ports);
 	for (int f = 0; f < TCPSTAT_NFAMILIES; f++) {
+		struct mnl_socket *nl = open_socket(e);
 		struct nl_dump d;
-		int err, tries = 0;
+		int err;
 
-		/*
-		 * A dump the kernel marks inconsistent (EINTR) is retried on
-		 * a new socket, so no rest of the old dump is left to read.
-		 */
-		do {
-			struct mnl_socket *nl = open_socket(e);
-
-			if (!nl)
-				return -1;
-			err = dump_family(nl, fams[f], ++seq, buf, bufsize, &d);
-			mnl_socket_close(nl);
-		} while (err == EINTR && ++tries < NL_DUMP_RETRIES);
+		if (!nl)
+			return -1;
+		err = dump_family(nl, fams[f], ++*seq, buf, bufsize, ports, &d);
+		mnl_socket_close(nl);
 		if (err) {
 			tcpstat_err_set(e, "netlink: inet_diag dump (%s): %s: %s",
 					family_str(fams[f]), d.what, strerror(err));
-			return -1;
+			return err;
 		}
-		memcpy(c.n[f], d.n, sizeof(d.n));
+		memcpy(c->n[f], d.n, sizeof(d.n));
 	}
+	return 0;
+}
+
+int netlink_read(void *buf, size_t bufsize, struct tcpstat_counts *out,
+		 struct port_table *ports, struct tcpstat_err *e)
+{
+	struct tcpstat_counts c;
+	unsigned int seq = (unsigned int)time(NULL);
+	int err, tries = 0;
+
+	if (bufsize > NETLINK_RECV_SIZE)
+		bufsize = NETLINK_RECV_SIZE;
+	/*
+	 * A dump the kernel marks inconsistent (EINTR) is retried on a new
+	 * socket, so no rest of the old dump is left to read; both families
+	 * again, since the per-port view already holds the first one's.
+	 */
+	do
+		err = dump_both(buf, bufsize, &seq, &c, ports, e);
+	while (err == EINTR && ++tries < NL_DUMP_RETRIES);
+	if (err)
+		return -1;
 	*out = c;
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "counts.h"
 #include "err.h"
+#include "ports.h"
 
 #define NETLINK_RECV_SIZE (64 * 1024)
 #define NETLINK_RCVBUF (1024 * 1024)
@@ -26,6 +27,12 @@ struct nl_dump {
 	int error;		/* errno of the failure */
 	char what[128];		/* what failed */
 	uint64_t n[TCPSTAT_NSTATES];
+	/*
+	 * --ports: every socket is also counted on its local port
+	 * (idiag_sport); a listener adds its accept queue (idiag_rqueue) and
+	 * its limit (idiag_wqueue). NULL: no per-port view.
+	 */
+	struct port_table *ports;
 };
 
 void nl_dump_init(struct nl_dump *d, uint8_t family, unsigned int seq,
@@ -37,8 +44,11 @@ void nl_dump_init(struct nl_dump *d, uint8_t family, unsigned int seq,
  */
 int nl_dump_feed(struct nl_dump *d, const void *buf, size_t len);
 
-/* Dump both families. 0, or -1 with *e filled. */
+/*
+ * Dump both families. With @ports, the per-port view is counted into it
+ * too (port_table_begin() is called here). 0, or -1 with *e filled.
+ */
 int netlink_read(void *buf, size_t bufsize, struct tcpstat_counts *out,
-		 struct tcpstat_err *e);
+		 struct port_table *ports, struct tcpstat_err *e);
 
 #endif /* TCPSTAT_SRC_NETLINK_H */

@@ -3,8 +3,8 @@
 """Write the seed corpus of fuzz_netlink (only needed to regenerate it).
 
 Input format of fuzz_netlink: one flags byte (bit 0: check seq 1234 and
-portid 5678, bit 1: AF_INET6 dump), then datagrams as a little-endian u16
-length followed by that many bytes.
+portid 5678, bit 1: AF_INET6 dump, bit 2: the per-port view too), then
+datagrams as a little-endian u16 length followed by that many bytes.
 """
 import os
 import struct
@@ -21,10 +21,12 @@ def nlmsg(mtype, payload, flags=NLM_F_MULTI, seq=SEQ, pid=PORT):
     return struct.pack("<IHHII", length, mtype, flags, seq, pid) + payload + b"\0" * pad
 
 
-def diag(family, state):
-    # inet_diag_msg: family, state, timer, retrans, sockid (48), 5 x u32
+def diag(family, state, sport=0, rqueue=0, wqueue=0):
+    # inet_diag_msg: family, state, timer, retrans, sockid (48: sport and
+    # dport big-endian first), expires, rqueue, wqueue, uid, inode (u32)
     return nlmsg(SOCK_DIAG_BY_FAMILY,
-                 struct.pack("<BBBB", family, state, 0, 0) + b"\0" * 48 + b"\0" * 20)
+                 struct.pack("<BBBB", family, state, 0, 0) + struct.pack(">H", sport) +
+                 b"\0" * 46 + struct.pack("<IIIII", 0, rqueue, wqueue, 0, 0))
 
 
 def done(err=0):
@@ -52,6 +54,14 @@ SEEDS = {
     "interrupted": seed(1, nlmsg(SOCK_DIAG_BY_FAMILY, diag(AF_INET, 1)[16:],
                                  flags=NLM_F_MULTI | NLM_F_DUMP_INTR)),
     "odd-states": seed(0, b"".join(diag(AF_INET, s) for s in (0, 12, 13, 255)), done()),
+    # --ports: connections before their listeners, a full listener, port 0
+    "ports-ipv4": seed(5, diag(AF_INET, 1, 80) + diag(AF_INET, 6, 80) +
+                       diag(AF_INET, 10, 80, 3, 2) + diag(AF_INET, 10, 80, 0, 4096) +
+                       diag(AF_INET, 10, 22, 0, 128) + diag(AF_INET, 1, 51000),
+                       diag(AF_INET, 3, 80) + diag(AF_INET, 10, 0) + done()),
+    "ports-ipv6-huge": seed(6, diag(AF_INET6, 10, 65535, 0xffffffff, 0xfffffffe) +
+                            diag(AF_INET6, 10, 65535, 0xfffffffe, 0xffffffff) +
+                            diag(AF_INET6, 10, 443, 1, 0), done()),
 }
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "netlink")

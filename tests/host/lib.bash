@@ -128,3 +128,44 @@ ss_rows() {
 		}'
 	done
 }
+
+# The per-port view in the layout of the module's "ports" rows, sorted by
+# port, from `ss -tanH` (run in the namespace to look at): every socket
+# counted on its local port, a listener's Recv-Q is its accept queue and
+# its Send-Q its limit; the fullest listener has the highest queue/limit
+# (a limit of 0 counts as 1), then the longer queue, then the larger limit.
+ss_ports_rows() {
+	ss -tanH | awk '
+	BEGIN {
+		split("ESTAB SYN-SENT SYN-RECV FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT UNCONN CLOSE-WAIT LAST-ACK LISTEN CLOSING", st, " ")
+		for (j = 1; j <= 11; j++)
+			idx[st[j]] = j
+	}
+	function fuller(q, m, fq, fm,   a, b) {
+		a = q * (fm ? fm : 1); b = fq * (m ? m : 1)
+		return a > b || (a == b && (q > fq || (q == fq && m > fm)))
+	}
+	($1 in idx) {
+		n = split($4, a, ":"); p = a[n] + 0; s = idx[$1]
+		c[p, s]++
+		if (s == 10) {
+			q = $2 + 0; m = $3 + 0
+			if (!(p in lis) || fuller(q, m, fq[p], fb[p])) { fq[p] = q; fb[p] = m }
+			lis[p]++; qs[p] += q; bs[p] += m
+		}
+	}
+	END {
+		for (p in lis) {
+			line = sprintf("ports %d %d %d %d %d %d", p, lis[p], qs[p], bs[p], fq[p], fb[p])
+			for (s = 1; s <= 11; s++)
+				line = line " " (c[p, s] + 0)
+			print line
+		}
+	}' | sort -n -k2
+}
+
+# The "ports" array of a tcpstat --ports JSON sample on stdin, in the same
+# layout (null for what the backend does not know).
+json_ports_rows() {
+	jq -r '.ports[] | "ports \(.port) \(.listeners) \(.accept_queue) \(.backlog) \(.fullest_queue) \(.fullest_backlog) \(.states | [.[]] | map(tostring) | join(" "))"'
+}

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # cli.sh - the real binary against the fake /proc trees in tests/fixtures:
-# exact output per format, every error path's message and exit code (and
-# nothing on stdout then), usage errors, --output, short streams.
+# exact output per format (counts, --ports, --all-netns), every error
+# path's message and exit code (and nothing on stdout then), usage errors,
+# --output, short streams.
 # Needs no privilege and no network.
 #
 # kselftest style: one "ok N - ..." / "not ok N - ..." line per check,
@@ -168,6 +169,205 @@ else
 	ok "json parses with jq, keys in order # SKIP jq not installed"
 fi
 
+# ---- --ports: the module file and /proc/net/tcp{,6} of the same sockets ----
+
+P=$FIX/proc-ports
+NS=$FIX/proc-netns
+expect_output "kmod --ports: json" "$EXP/ports.json" --proc "$P" --backend kmod --ports
+expect_output "auto --ports picks kmod (tcpstat_ports)" "$EXP/ports.json" --proc "$P" --ports
+expect_output "procfs --ports: json, unknown limits as null" "$EXP/ports-procfs.json" \
+	--proc "$P" --backend procfs --ports
+expect_output "kmod --ports: prometheus" "$EXP/ports.prom" --proc "$P" --backend kmod \
+	--format prometheus --ports
+expect_output "procfs --ports: prometheus without backlog and ratio" "$EXP/ports-procfs.prom" \
+	--proc "$P" --backend procfs --format prometheus --ports
+
+# influx: exact lines after the timestamp
+expect_influx() {
+	desc=$1 want=$2
+	shift 2
+	run "$@"
+	sed -E 's/ [0-9]{19}$/ TIMESTAMP/' "$tmp/out" >"$tmp/influx"
+	if [ "$rc" -eq 0 ] && cmp -s "$tmp/influx" "$want" && [ ! -s "$tmp/err" ] &&
+	   [ "$(cut -d' ' -f3 "$tmp/out" | sort -u | wc -l)" -eq 1 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+expect_influx "kmod --port 39285 --port 1,80: influx, one port, one timestamp" \
+	"$EXP/ports-filter.influx" --proc "$P" --backend kmod --port 39285 --port 1,80 \
+	--format influx --tag host=fixture
+expect_influx "procfs --ports: influx without the unknown fields" "$EXP/ports-procfs.influx" \
+	--proc "$P" --backend procfs --ports --format influx --tag host=fixture
+
+if command -v jq >/dev/null 2>&1; then
+	# every field both have: equal; the procfs-only nulls are exactly the limits
+	"$TCPSTAT" --proc "$P" --backend kmod --ports --family >"$tmp/k.json" 2>&1
+	"$TCPSTAT" --proc "$P" --backend procfs --ports --family >"$tmp/p.json" 2>&1
+	common='del(.ports[].backlog, .ports[].fullest_queue, .ports[].fullest_backlog, .ports[].saturated)'
+	if [ "$(jq -c "$common" "$tmp/k.json")" = "$(jq -c "$common" "$tmp/p.json")" ] &&
+	   [ "$(jq -c '[.ports[] | [.backlog, .fullest_queue, .fullest_backlog, .saturated]] | flatten | unique' "$tmp/p.json")" = '[null]' ] &&
+	   [ "$(jq -c '[.ports[] | .saturated]' "$tmp/k.json")" = '[false,true,false]' ] &&
+	   jq -e '[.ports[] | .listeners == .states.LISTEN] | all' "$tmp/k.json" >/dev/null; then
+		ok "kmod and procfs --ports agree on every field both have"
+	else
+		not_ok "kmod and procfs --ports agree" "$(cat "$tmp/k.json" "$tmp/p.json")"
+	fi
+	run --proc "$P" --backend procfs --port 41217,39285,7
+	if [ "$rc" -eq 0 ] && [ "$(jq -c '[.ports[].port]' "$tmp/out")" = '[39285,41217]' ]; then
+		ok "--port: only the listed ports that listen, ascending"
+	else
+		not_ok "--port filter" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+	run --proc "$P" --backend kmod --port 7
+	if [ "$rc" -eq 0 ] && [ "$(jq -c '.ports' "$tmp/out")" = '[]' ]; then
+		ok "--port of a port nobody listens on: an empty list"
+	else
+		not_ok "--port of a port nobody listens on" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+else
+	ok "kmod and procfs --ports agree # SKIP jq not installed"
+fi
+
+expect_error "kmod --ports: a module without tcpstat_ports" 3 \
+	"tcpstat: $B/net/tcpstat_ports: No such file or directory (the loaded tcpstat module has no per-port view; --ports needs a newer one)" \
+	--proc "$B" --backend kmod --ports
+expect_error "kmod --ports: module not loaded" 3 \
+	"tcpstat: $FIX/proc-empty/net/tcpstat_ports: No such file or directory (is the tcpstat module loaded? try: modprobe tcpstat)" \
+	--proc "$FIX/proc-empty" --backend kmod --port 80
+expect_error "kmod --ports: rows out of order" 3 \
+	"tcpstat: $FIX/proc-ports-unordered/net/tcpstat_ports:7: ports: port 35379 after port 39285 (rows must be in ascending port order)" \
+	--proc "$FIX/proc-ports-unordered" --backend kmod --ports
+expect_error "procfs --ports: a short row is an error with its line" 3 \
+	"tcpstat: $FIX/proc-procfs-bad6/net/tcp6:6: row has no st field" \
+	--proc "$FIX/proc-procfs-bad6" --backend procfs --ports
+
+run --proc "$P" --backend procfs --ports --interval 0.05 --count 2
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ] &&
+   [ "$(sort -u "$tmp/out")" = "$(cat "$EXP/ports-procfs.json")" ]; then
+	ok "--ports --interval --count 2: two NDJSON lines"
+else
+	not_ok "--ports --interval" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
+fi
+mkdir -p "$tmp/portsout"
+run --proc "$P" --backend kmod --ports --format prometheus --output "$tmp/portsout/p.prom"
+if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && cmp -s "$tmp/portsout/p.prom" "$EXP/ports.prom"; then
+	ok "--ports --output: the file holds the exposition"
+else
+	not_ok "--ports --output" "status $rc" "$(cat "$tmp/err")"
+fi
+
+# ---- --all-netns from the module's tcpstat_netns ----
+
+expect_output "kmod --all-netns: json" "$EXP/netns.json" --proc "$NS" --backend kmod \
+	--all-netns --run-netns "$tmp/no-names"
+expect_output "kmod --all-netns --family: json" "$EXP/netns-family.json" --proc "$NS" \
+	--backend kmod --all-netns --family --run-netns "$tmp/no-names"
+expect_output "kmod --all-netns: prometheus" "$EXP/netns.prom" --proc "$NS" --backend kmod \
+	--all-netns --format prometheus --run-netns "$tmp/no-names"
+expect_influx "kmod --all-netns: influx" "$EXP/netns.influx" --proc "$NS" --backend kmod \
+	--all-netns --format influx --tag host=fixture --run-netns "$tmp/no-names"
+
+# Names: a fake tree listing our own namespace, and a --run-netns directory
+# whose entries are links to namespace files (what `ip netns add` mounts).
+self_ino=$(stat -L -c %i /proc/self/ns/net 2>/dev/null)
+if [ -n "$self_ino" ]; then
+	mkdir -p "$tmp/nsproc/net" "$tmp/names"
+	{
+		echo "tcpstat 1 0.1.0"
+		echo "netns inode family ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING"
+		echo "netns 1 ipv4 0 0 0 0 0 0 0 0 0 1 0"
+		echo "netns 1 ipv6 0 0 0 0 0 0 0 0 0 0 0"
+		echo "netns $self_ino ipv4 1 0 0 0 0 0 0 0 0 1 0"
+		echo "netns $self_ino ipv6 0 0 0 0 0 0 0 0 0 0 0"
+		echo "end"
+	} >"$tmp/nsproc/net/tcpstat_netns"
+	ln -s /proc/self/ns/net "$tmp/names/web"
+	ln -s /proc/self/ns/net "$tmp/names/blue"
+	: >"$tmp/names/stale"
+	run --proc "$tmp/nsproc" --backend kmod --all-netns --run-netns "$tmp/names"
+	want="{\"netns\":[{\"inode\":1,\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0},{\"inode\":$self_ino,\"name\":\"blue\",\"ESTABLISHED\":1,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0}]}"
+	if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$want" ]; then
+		ok "--run-netns: a namespace's name (the first of its names), none for others"
+	else
+		not_ok "--run-netns names" "$(cat "$tmp/out" "$tmp/err")" "want: $want"
+	fi
+	run --proc "$tmp/nsproc" --backend kmod --all-netns --run-netns "$tmp/names" --format prometheus
+	if [ "$rc" -eq 0 ] && grep -qx "tcpstat_connections{netns=\"$self_ino\",netns_name=\"blue\",family=\"ipv4\",state=\"established\"} 1" "$tmp/out" &&
+	   grep -qx 'tcpstat_connections{netns="1",netns_name="",family="ipv6",state="closing"} 0' "$tmp/out"; then
+		ok "--run-netns: prometheus netns_name, empty when unknown"
+	else
+		not_ok "--run-netns: prometheus netns_name" "$(head -5 "$tmp/out")" "$(cat "$tmp/err")"
+	fi
+	run --proc "$tmp/nsproc" --backend kmod --all-netns --run-netns "$tmp/names" --format influx
+	if [ "$rc" -eq 0 ] && grep -q "^tcpstat,netns=$self_ino,netns_name=blue,family=ipv4,host=" "$tmp/out" &&
+	   grep -q "^tcpstat,netns=1,family=ipv4,host=" "$tmp/out"; then
+		ok "--run-netns: influx netns_name tag only when known"
+	else
+		not_ok "--run-netns: influx netns_name tag" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+	expect_error "--run-netns: a file, not a directory" 3 \
+		"tcpstat: $tmp/names/stale: Not a directory" \
+		--proc "$tmp/nsproc" --backend kmod --all-netns --run-netns "$tmp/names/stale"
+else
+	ok "--run-netns names # SKIP no /proc/self/ns/net"
+fi
+
+expect_error "kmod --all-netns: no tcpstat_netns" 3 \
+	"tcpstat: $B/net/tcpstat_netns: No such file or directory (--all-netns with the kmod backend needs the tcpstat module, and runs in the initial network namespace)" \
+	--proc "$B" --backend kmod --all-netns
+expect_error "kmod --all-netns: a namespace's rows apart" 3 \
+	"tcpstat: $FIX/proc-netns-split/net/tcpstat_netns:4: netns 4026531840: missing ipv6 row" \
+	--proc "$FIX/proc-netns-split" --backend kmod --all-netns
+
+run --proc "$NS" --backend kmod --all-netns --run-netns "$tmp/no-names" --format prometheus \
+	--interval 0.05 --count 2
+if [ "$rc" -eq 0 ] && [ "$(grep -c '^# TYPE' "$tmp/out")" -eq 2 ] &&
+   [ "$(wc -l <"$tmp/out")" -eq $((2 * $(wc -l <"$EXP/netns.prom"))) ]; then
+	ok "--all-netns --interval --count 2: two expositions"
+else
+	not_ok "--all-netns --interval" "status $rc" "$(cat "$tmp/err")"
+fi
+
+# Without privilege: the module's file is root-only, setns needs CAP_SYS_ADMIN.
+as_nobody=
+if [ "$(id -u)" -ne 0 ]; then
+	as_nobody=" "
+elif command -v setpriv >/dev/null 2>&1 &&
+     setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+fi
+mkdir -p "$tmp/rootonly/net"
+cp "$NS/net/tcpstat_netns" "$tmp/rootonly/net/"
+chmod 0400 "$tmp/rootonly/net/tcpstat_netns"
+chmod 0755 "$tmp" "$tmp/rootonly" "$tmp/rootonly/net"
+if [ -n "$as_nobody" ] && $as_nobody test -x "$TCPSTAT" 2>/dev/null &&
+   ! $as_nobody test -r "$tmp/rootonly/net/tcpstat_netns"; then
+	# shellcheck disable=SC2086
+	$as_nobody "$TCPSTAT" --proc "$tmp/rootonly" --backend kmod --all-netns >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] &&
+	   [ "$(cat "$tmp/err")" = "tcpstat: $tmp/rootonly/net/tcpstat_netns: Permission denied (--all-netns reads a file only root can read: run as root)" ]; then
+		ok "kmod --all-netns without root: exit 3, needs root"
+	else
+		not_ok "kmod --all-netns without root" "status $rc" "$(cat "$tmp/err")"
+	fi
+	for b in netlink procfs; do
+		# shellcheck disable=SC2086
+		$as_nobody "$TCPSTAT" --backend $b --all-netns --interval 1 >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] &&
+		   [ "$(cat "$tmp/err")" = "tcpstat: --all-netns: setns: Operation not permitted (the $b backend enters every network namespace, which needs CAP_SYS_ADMIN: run as root)" ]; then
+			ok "$b --all-netns without CAP_SYS_ADMIN: exit 3 at once, even for a stream"
+		else
+			not_ok "$b --all-netns without CAP_SYS_ADMIN" "status $rc" "$(cat "$tmp/err")"
+		fi
+	done
+else
+	ok "--all-netns without privilege # SKIP cannot run as an unprivileged user here"
+fi
+
 # ---- source errors: exit 3, the file, the line, nothing on stdout ----
 
 expect_error "kmod: module not loaded" 3 \
@@ -252,12 +452,28 @@ expect_usage "tag reserved key" "tcpstat: --tag 'state=x': key \"state\" is rese
 expect_usage "tag value with newline" "tcpstat: --tag 'dc=a" --tag "dc=a
 b"
 expect_usage "tag value not UTF-8" "tcpstat: --tag 'dc=" --tag "$(printf 'dc=\377')"
+expect_usage "port 0" "tcpstat: --port: '0' in '0' is not a port (1-65535)" --port 0
+expect_usage "port out of range" "tcpstat: --port: '65536' in '80,65536' is not a port (1-65535)" --port 80,65536
+expect_usage "port empty item" "tcpstat: --port: '' in '80,,81' is not a port (1-65535)" --port 80,,81
+expect_usage "port not a number" "tcpstat: --port: 'http' in 'http' is not a port (1-65535)" --port http
+expect_usage "all-netns with netns" "tcpstat: --all-netns and --netns cannot be used together" \
+	--all-netns --netns /proc/self/ns/net
+expect_usage "all-netns with ports" "tcpstat: --ports and --port cannot be used with --all-netns" \
+	--all-netns --ports
+expect_usage "all-netns with port" "tcpstat: --ports and --port cannot be used with --all-netns" \
+	--port 80 --all-netns
+expect_usage "run-netns without all-netns" "tcpstat: --run-netns needs --all-netns" --run-netns /run/netns
+expect_usage "run-netns empty" "tcpstat: --run-netns: empty directory name" --all-netns --run-netns ""
+expect_usage "tag port reserved" "tcpstat: --tag 'port=1': key \"port\" is reserved" --tag port=1
+expect_usage "tag netns_name reserved" "tcpstat: --tag 'netns_name=x': key \"netns_name\" is reserved" --tag netns_name=x
 expect_usage "unknown option" "tcpstat: unknown option '--frobnicate'" --frobnicate
 expect_usage "missing value" "tcpstat: option '--format' needs a value" --format
 expect_usage "stray argument" "tcpstat: unexpected argument 'json'" json
 
 run --help
 if [ "$rc" -eq 0 ] && grep -q '^Exit status:' "$tmp/out" && grep -q -- '--netns PATH' "$tmp/out" &&
+   grep -q -- '--ports ' "$tmp/out" && grep -q -- '--port LIST' "$tmp/out" &&
+   grep -q -- '--all-netns ' "$tmp/out" && grep -q -- '--run-netns DIR' "$tmp/out" &&
    [ ! -s "$tmp/err" ]; then
 	ok "--help"
 else

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_args.c - --interval, --count and --tag values. */
+/* test_args.c - --interval, --count, --tag and --port values. */
 #include "unit.h"
 
 #include "args.h"
@@ -125,9 +125,59 @@ static void test_tag(void **state)
 	expect_tag_error("a-b=v", tags, 2, "key must match");
 	expect_tag_error("family=v", tags, 2, "reserved");
 	expect_tag_error("state=v", tags, 2, "reserved");
+	expect_tag_error("port=v", tags, 2, "key \"port\" is reserved");
+	expect_tag_error("netns=v", tags, 2, "key \"netns\" is reserved");
+	expect_tag_error("netns_name=v", tags, 2, "key \"netns_name\" is reserved");
 	expect_tag_error("x=a\nb", tags, 2, "newline");
 	expect_tag_error("x=\xc3", tags, 2, "UTF-8");
 	expect_tag_error("e=", tags, 2, "empty value");
+}
+
+static void expect_port_error(const char *arg, const char *bad)
+{
+	struct port_filter f = { .active = false };
+	char why[128];
+
+	port_filter_set(&f, 7);
+	assert_int_equal(parse_port_list(arg, &f, why, sizeof(why)), -1);
+	assert_string_equal(why, bad);
+	/* all or nothing: nothing of a bad list is added */
+	for (uint32_t p = 0; p < TCPSTAT_NPORTS; p++)
+		assert_int_equal(port_filter_has(&f, p), p == 7);
+}
+
+static void test_port_list(void **state)
+{
+	struct port_filter f = { .active = false };
+	char why[128];
+
+	(void)state;
+	assert_true(port_filter_has(&f, 80)); /* inactive: every port */
+	assert_int_equal(parse_port_list("80,443,80,0022", &f, why, sizeof(why)), 0);
+	assert_true(f.active);
+	assert_true(port_filter_has(&f, 80));
+	assert_true(port_filter_has(&f, 443));
+	assert_true(port_filter_has(&f, 22));
+	assert_false(port_filter_has(&f, 8080));
+	/* repeated --port options add up */
+	assert_int_equal(parse_port_list("1,65535", &f, why, sizeof(why)), 0);
+	assert_true(port_filter_has(&f, 1));
+	assert_true(port_filter_has(&f, 65535));
+	assert_true(port_filter_has(&f, 80));
+
+	expect_port_error("0", "0");
+	expect_port_error("65536", "65536");
+	expect_port_error("80,99999999999999999999", "99999999999999999999");
+	expect_port_error("80,,81", "");
+	expect_port_error("", "");
+	expect_port_error("80,", "");
+	expect_port_error(",80", "");
+	expect_port_error("http", "http");
+	expect_port_error("80,-1", "-1");
+	expect_port_error("+80", "+80");
+	expect_port_error(" 80", " 80");
+	expect_port_error("80 ,81", "80 ");
+	expect_port_error("0x50", "0x50");
 }
 
 int main(void)
@@ -138,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_label_name),
 		cmocka_unit_test(test_tag),
+		cmocka_unit_test(test_port_list),
 	};
 
 	return cmocka_run_group_tests_name("args", tests, NULL, NULL);

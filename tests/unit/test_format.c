@@ -7,24 +7,31 @@
 /* 2026-11-23T10:00:00.123456789Z */
 static const struct timespec now = { .tv_sec = 1795428000, .tv_nsec = 123456789 };
 
-static struct tcpstat_counts sample(void)
+static struct sample counts_fixture(void)
 {
-	struct tcpstat_counts c = { .n = {
+	struct sample s = { .c = { .n = {
 		[TCPSTAT_FAM_IPV4] = { 6, 1, 1, 1, 1, 0, 1, 1, 1, 2, 1 },
 		[TCPSTAT_FAM_IPV6] = { 94, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0 },
-	} };
-	return c;
+	} } };
+	return s;
+}
+
+static void expect_sample(const struct format_opts *o, const struct sample *s,
+			  const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	assert_int_equal(format_sample(&sb, o, s, &now), 0);
+	assert_string_equal(sb.data ? sb.data : "", want);
+	assert_int_equal(sb.len, strlen(want));
+	sb_free(&sb);
 }
 
 static void expect(const struct format_opts *o, const char *want)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct tcpstat_counts c = sample();
+	struct sample s = counts_fixture();
 
-	assert_int_equal(format_sample(&sb, o, &c, &now), 0);
-	assert_string_equal(sb.data, want);
-	assert_int_equal(sb.len, strlen(want));
-	sb_free(&sb);
+	expect_sample(o, &s, want);
 }
 
 #define TOTALS "\"ESTABLISHED\":100,\"SYN_SENT\":1,\"SYN_RECV\":1,\"FIN_WAIT1\":1,\"FIN_WAIT2\":1,\"TIME_WAIT\":1,\"CLOSE\":1,\"CLOSE_WAIT\":1,\"LAST_ACK\":1,\"LISTEN\":4,\"CLOSING\":1"
@@ -43,13 +50,13 @@ static void test_json_zeros(void **state)
 {
 	struct format_opts o = { .format = TCPSTAT_FMT_JSON };
 	struct strbuf sb = STRBUF_INIT;
-	struct tcpstat_counts c = { 0 };
+	struct sample c = { 0 };
 
 	(void)state;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
 	assert_string_equal(sb.data, "{\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":0,\"CLOSING\":0}\n");
 	/* appending a second sample keeps the first */
-	c.n[0][0] = UINT64_MAX;
+	c.c.n[0][0] = UINT64_MAX;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
 	assert_contains(sb.data, "}\n{\"ESTABLISHED\":18446744073709551615,");
 	sb_free(&sb);
@@ -157,7 +164,7 @@ static void test_prometheus_labels(void **state)
 	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS, .meta = true,
 				 .tags = tags, .ntags = 2, .host = "web1" };
 	struct strbuf sb = STRBUF_INIT;
-	struct tcpstat_counts c = sample();
+	struct sample c = counts_fixture();
 
 	(void)state;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
@@ -177,7 +184,7 @@ static void test_prometheus_host_tag(void **state)
 	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS, .meta = true,
 				 .tags = tags, .ntags = 2, .host = "web1" };
 	struct strbuf sb = STRBUF_INIT;
-	struct tcpstat_counts c = sample();
+	struct sample c = counts_fixture();
 
 	(void)state;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
@@ -217,12 +224,387 @@ static void test_influx_no_host(void **state)
 {
 	struct format_opts o = { .format = TCPSTAT_FMT_INFLUX, .host = "" };
 	struct strbuf sb = STRBUF_INIT;
-	struct tcpstat_counts c = sample();
+	struct sample c = counts_fixture();
 
 	(void)state;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
 	assert_contains(sb.data, "tcpstat,family=ipv4 established=6i,");
 	sb_free(&sb);
+}
+
+/* ---- --ports ---- */
+
+static struct port_row port_rows[] = {
+	{ .port = 80, .listeners = 2, .accept_queue = 5, .backlog = 6,
+	  .fullest_queue = 3, .fullest_backlog = 2,
+	  .n = { 120, 0, 4, 0, 0, 35, 0, 0, 0, 2, 0 } },
+	{ .port = 8080, .listeners = 1, .accept_queue = 1, .backlog = 3,
+	  .fullest_queue = 1, .fullest_backlog = 3,
+	  .n = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 } },
+	{ .port = 65535, .listeners = 1, .accept_queue = 1, .backlog = 0,
+	  .fullest_queue = 1, .fullest_backlog = 0,
+	  .n = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 } },
+};
+
+static struct sample ports_fixture(bool backlog_known)
+{
+	struct sample s = counts_fixture();
+
+	s.ports.row = port_rows;
+	s.ports.n = 3;
+	s.ports.cap = 3;
+	s.ports.backlog_known = backlog_known;
+	return s;
+}
+
+#define S80 "{\"ESTABLISHED\":120,\"SYN_SENT\":0,\"SYN_RECV\":4,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":35,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":2,\"CLOSING\":0}"
+#define S1 "{\"ESTABLISHED\":1,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0}"
+#define S0 "{\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0}"
+
+static void test_json_ports(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .ports = true, .meta = true,
+				 .host = "web1" };
+	struct sample s = ports_fixture(true);
+
+	(void)state;
+	expect_sample(&o, &s, "{" TOTALS ",\"ports\":["
+		      "{\"port\":80,\"listeners\":2,\"accept_queue\":5,\"backlog\":6,"
+		      "\"fullest_queue\":3,\"fullest_backlog\":2,\"saturated\":true,\"states\":" S80 "},"
+		      "{\"port\":8080,\"listeners\":1,\"accept_queue\":1,\"backlog\":3,"
+		      "\"fullest_queue\":1,\"fullest_backlog\":3,\"saturated\":false,\"states\":" S1 "},"
+		      "{\"port\":65535,\"listeners\":1,\"accept_queue\":1,\"backlog\":0,"
+		      "\"fullest_queue\":1,\"fullest_backlog\":0,\"saturated\":true,\"states\":" S0 "}],"
+		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\"}\n");
+	/* --family: the family objects come before "ports" */
+	o.meta = false;
+	o.family = true;
+	s.ports.n = 1;
+	expect_sample(&o, &s, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 ",\"ports\":["
+		      "{\"port\":80,\"listeners\":2,\"accept_queue\":5,\"backlog\":6,"
+		      "\"fullest_queue\":3,\"fullest_backlog\":2,\"saturated\":true,\"states\":" S80 "}]}\n");
+	/* no listening port: an empty list */
+	o.family = false;
+	s.ports.n = 0;
+	expect_sample(&o, &s, "{" TOTALS ",\"ports\":[]}\n");
+}
+
+static void test_json_ports_no_backlog(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .ports = true };
+	struct sample s = ports_fixture(false);
+
+	(void)state;
+	s.ports.n = 2;
+	expect_sample(&o, &s, "{" TOTALS ",\"ports\":["
+		      "{\"port\":80,\"listeners\":2,\"accept_queue\":5,\"backlog\":null,"
+		      "\"fullest_queue\":null,\"fullest_backlog\":null,\"saturated\":null,\"states\":" S80 "},"
+		      "{\"port\":8080,\"listeners\":1,\"accept_queue\":1,\"backlog\":null,"
+		      "\"fullest_queue\":null,\"fullest_backlog\":null,\"saturated\":null,\"states\":" S1 "}]}\n");
+}
+
+#define PROM_V4V6 \
+	"tcpstat_connections{family=\"ipv4\",state=\"established\"} 6\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"syn_sent\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"syn_recv\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"fin_wait1\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"fin_wait2\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"time_wait\"} 0\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"close\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"close_wait\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"last_ack\"} 1\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"listen\"} 2\n" \
+	"tcpstat_connections{family=\"ipv4\",state=\"closing\"} 1\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"established\"} 94\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"syn_sent\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"syn_recv\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"fin_wait1\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"fin_wait2\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"time_wait\"} 1\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"close\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"close_wait\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"last_ack\"} 0\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"listen\"} 2\n" \
+	"tcpstat_connections{family=\"ipv6\",state=\"closing\"} 0\n"
+
+#define PORT_STATES(p, l, a, b, c, d, e, f, g, h, i, j, k) \
+	"tcpstat_port_connections{port=\"" p "\",state=\"established\"" l "} " a "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"syn_sent\"" l "} " b "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"syn_recv\"" l "} " c "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"fin_wait1\"" l "} " d "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"fin_wait2\"" l "} " e "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"time_wait\"" l "} " f "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"close\"" l "} " g "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"close_wait\"" l "} " h "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"last_ack\"" l "} " i "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"listen\"" l "} " j "\n" \
+	"tcpstat_port_connections{port=\"" p "\",state=\"closing\"" l "} " k "\n"
+
+#define PROM_PORT_HEAD "# HELP tcpstat_port_connections TCP sockets whose local port is a listening port, by state (its listeners included).\n" \
+	"# TYPE tcpstat_port_connections gauge\n"
+#define PROM_LISTENERS "# HELP tcpstat_listeners Listening sockets on the port (IPv4 and IPv6, every SO_REUSEPORT member).\n" \
+	"# TYPE tcpstat_listeners gauge\n"
+#define PROM_QUEUE "# HELP tcpstat_listen_queue Connections waiting to be accepted on the port: the sum of its listeners' accept queues.\n" \
+	"# TYPE tcpstat_listen_queue gauge\n"
+#define PROM_BACKLOG "# HELP tcpstat_listen_backlog Accept queue limits (listen backlog) of the port's listeners, summed.\n" \
+	"# TYPE tcpstat_listen_backlog gauge\n"
+#define PROM_RATIO "# HELP tcpstat_listen_queue_fullest_ratio Accept queue length over max(limit, 1) of the port's fullest listener; the kernel drops new connections to a listener whose queue is longer than its limit.\n" \
+	"# TYPE tcpstat_listen_queue_fullest_ratio gauge\n"
+
+static void test_prometheus_ports(void **state)
+{
+	static const struct tcpstat_tag tags[] = { { "dc", "fra1" } };
+	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS, .ports = true,
+				 .tags = tags, .ntags = 1, .host = "web1" };
+	struct sample s = ports_fixture(true);
+
+	(void)state;
+	expect_sample(&o, &s, PROM_HEAD
+		      "tcpstat_connections{family=\"ipv4\",state=\"established\",dc=\"fra1\"} 6\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"syn_sent\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"syn_recv\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"fin_wait1\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"fin_wait2\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"time_wait\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"close\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"close_wait\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"last_ack\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"listen\",dc=\"fra1\"} 2\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"closing\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"established\",dc=\"fra1\"} 94\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"syn_sent\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"syn_recv\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"fin_wait1\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"fin_wait2\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"time_wait\",dc=\"fra1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"close\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"close_wait\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"last_ack\",dc=\"fra1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"listen\",dc=\"fra1\"} 2\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"closing\",dc=\"fra1\"} 0\n"
+		      PROM_PORT_HEAD
+		      PORT_STATES("80", ",dc=\"fra1\"", "120", "0", "4", "0", "0", "35", "0", "0", "0", "2", "0")
+		      PORT_STATES("8080", ",dc=\"fra1\"", "1", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0")
+		      PORT_STATES("65535", ",dc=\"fra1\"", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0")
+		      PROM_LISTENERS
+		      "tcpstat_listeners{port=\"80\",dc=\"fra1\"} 2\n"
+		      "tcpstat_listeners{port=\"8080\",dc=\"fra1\"} 1\n"
+		      "tcpstat_listeners{port=\"65535\",dc=\"fra1\"} 1\n"
+		      PROM_QUEUE
+		      "tcpstat_listen_queue{port=\"80\",dc=\"fra1\"} 5\n"
+		      "tcpstat_listen_queue{port=\"8080\",dc=\"fra1\"} 1\n"
+		      "tcpstat_listen_queue{port=\"65535\",dc=\"fra1\"} 1\n"
+		      PROM_BACKLOG
+		      "tcpstat_listen_backlog{port=\"80\",dc=\"fra1\"} 6\n"
+		      "tcpstat_listen_backlog{port=\"8080\",dc=\"fra1\"} 3\n"
+		      "tcpstat_listen_backlog{port=\"65535\",dc=\"fra1\"} 0\n"
+		      PROM_RATIO
+		      "tcpstat_listen_queue_fullest_ratio{port=\"80\",dc=\"fra1\"} 1.5\n"
+		      "tcpstat_listen_queue_fullest_ratio{port=\"8080\",dc=\"fra1\"} 0.3333333333333333\n"
+		      "tcpstat_listen_queue_fullest_ratio{port=\"65535\",dc=\"fra1\"} 1\n");
+}
+
+static void test_prometheus_ports_no_backlog(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS, .ports = true,
+				 .meta = true, .host = "web1" };
+	struct sample s = ports_fixture(false);
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	s.ports.n = 1;
+	assert_int_equal(format_sample(&sb, &o, &s, &now), 0);
+	/* the series /proc/net/tcp cannot give are left out, not zero */
+	assert_contains(sb.data,
+			"tcpstat_connections{family=\"ipv6\",state=\"closing\",host=\"web1\"} 0\n"
+			PROM_PORT_HEAD
+			PORT_STATES("80", ",host=\"web1\"", "120", "0", "4", "0", "0", "35", "0", "0", "0", "2", "0")
+			PROM_LISTENERS
+			"tcpstat_listeners{port=\"80\",host=\"web1\"} 2\n"
+			PROM_QUEUE
+			"tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n");
+	assert_true(sb.data[sb.len - 1] == '\n');
+	assert_null(strstr(sb.data, "backlog"));
+	assert_null(strstr(sb.data, "ratio"));
+	assert_contains(sb.data + sb.len - strlen("tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n"),
+			"tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n");
+	sb_free(&sb);
+
+	/* no listening port: no port family at all */
+	s.ports.n = 0;
+	expect_sample(&o, &s, PROM_HEAD
+		      "tcpstat_connections{family=\"ipv4\",state=\"established\",host=\"web1\"} 6\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"syn_sent\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"syn_recv\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"fin_wait1\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"fin_wait2\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"time_wait\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"close\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"close_wait\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"last_ack\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"listen\",host=\"web1\"} 2\n"
+		      "tcpstat_connections{family=\"ipv4\",state=\"closing\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"established\",host=\"web1\"} 94\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"syn_sent\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"syn_recv\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"fin_wait1\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"fin_wait2\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"time_wait\",host=\"web1\"} 1\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"close\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"close_wait\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"last_ack\",host=\"web1\"} 0\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"listen\",host=\"web1\"} 2\n"
+		      "tcpstat_connections{family=\"ipv6\",state=\"closing\",host=\"web1\"} 0\n");
+	/* without --ports, the port view is not written even if present */
+	o.ports = false;
+	o.meta = false;
+	s.ports.n = 3;
+	expect_sample(&o, &s, PROM_HEAD PROM_V4V6);
+}
+
+static void test_influx_ports(void **state)
+{
+	static const struct tcpstat_tag tags[] = { { "dc", "fra 1" } };
+	struct format_opts o = { .format = TCPSTAT_FMT_INFLUX, .ports = true,
+				 .tags = tags, .ntags = 1, .host = "web1" };
+	struct sample s = ports_fixture(true);
+
+	(void)state;
+	s.ports.n = 2;
+	expect_sample(&o, &s,
+		      "tcpstat,family=ipv4,host=web1,dc=fra\\ 1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
+		      "tcpstat,family=ipv6,host=web1,dc=fra\\ 1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_port,port=80,host=web1,dc=fra\\ 1 listeners=2i,accept_queue=5i,backlog=6i,fullest_queue=3i,fullest_backlog=2i,established=120i,syn_sent=0i,syn_recv=4i,fin_wait1=0i,fin_wait2=0i,time_wait=35i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_port,port=8080,host=web1,dc=fra\\ 1 listeners=1i,accept_queue=1i,backlog=3i,fullest_queue=1i,fullest_backlog=3i,established=1i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=1i,closing=0i 1795428000123456789\n");
+	/* procfs: the fields it cannot know are left out */
+	s.ports.backlog_known = false;
+	s.ports.n = 1;
+	o.ntags = 0;
+	expect_sample(&o, &s,
+		      "tcpstat,family=ipv4,host=web1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
+		      "tcpstat,family=ipv6,host=web1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_port,port=80,host=web1 listeners=2i,accept_queue=5i,established=120i,syn_sent=0i,syn_recv=4i,fin_wait1=0i,fin_wait2=0i,time_wait=35i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n");
+}
+
+/* ---- --all-netns ---- */
+
+static struct netns_row netns_rows[] = {
+	{ .inode = 4026531840, .name = NULL, .c = { .n = {
+		[TCPSTAT_FAM_IPV4] = { 6, 1, 1, 1, 1, 0, 1, 1, 1, 2, 1 },
+		[TCPSTAT_FAM_IPV6] = { 94, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0 } } } },
+	{ .inode = 4026532301, .name = "blue team", .c = { .n = {
+		[TCPSTAT_FAM_IPV4] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 } } } },
+};
+
+static struct sample netns_fixture(void)
+{
+	struct sample s = { .c = { .n = { { 99 } } } }; /* never printed */
+
+	s.netns.row = netns_rows;
+	s.netns.n = 2;
+	s.netns.cap = 2;
+	return s;
+}
+
+#define BLUE_TOTALS "\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0"
+#define ZERO "{\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":0,\"CLOSING\":0}"
+
+static void test_json_netns(void **state)
+{
+	static const struct tcpstat_tag tags[] = { { "dc", "fra1" } };
+	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .all_netns = true,
+				 .host = "web1" };
+	struct sample s = netns_fixture();
+
+	(void)state;
+	expect_sample(&o, &s, "{\"netns\":[{\"inode\":4026531840," TOTALS "},"
+		      "{\"inode\":4026532301,\"name\":\"blue team\"," BLUE_TOTALS "}]}\n");
+	o.family = true;
+	o.meta = true;
+	o.tags = tags;
+	o.ntags = 1;
+	expect_sample(&o, &s, "{\"netns\":[{\"inode\":4026531840," TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 "},"
+		      "{\"inode\":4026532301,\"name\":\"blue team\"," BLUE_TOTALS
+		      ",\"ipv4\":{" BLUE_TOTALS "},\"ipv6\":" ZERO "}],"
+		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\",\"tags\":{\"dc\":\"fra1\"}}\n");
+	/* --ports is refused with --all-netns; the format ignores it */
+	o.family = o.meta = false;
+	o.ntags = 0;
+	o.ports = true;
+	s.netns.n = 0;
+	expect_sample(&o, &s, "{\"netns\":[]}\n");
+}
+
+#define NS_STATES(pre, f, a, b, c, d, e, g, h, i, j, k, l, post) \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"established\"" post "} " a "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"syn_sent\"" post "} " b "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"syn_recv\"" post "} " c "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"fin_wait1\"" post "} " d "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"fin_wait2\"" post "} " e "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"time_wait\"" post "} " g "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"close\"" post "} " h "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"close_wait\"" post "} " i "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"last_ack\"" post "} " j "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"listen\"" post "} " k "\n" \
+	"tcpstat_connections{" pre ",family=\"" f "\",state=\"closing\"" post "} " l "\n"
+
+static void test_prometheus_netns(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS, .all_netns = true,
+				 .meta = true, .host = "web1" };
+	struct sample s = netns_fixture();
+
+	(void)state;
+	expect_sample(&o, &s,
+		      "# HELP tcpstat_connections TCP connections by network namespace, address family and state.\n"
+		      "# TYPE tcpstat_connections gauge\n"
+		      NS_STATES("netns=\"4026531840\",netns_name=\"\"", "ipv4",
+				"6", "1", "1", "1", "1", "0", "1", "1", "1", "2", "1", ",host=\"web1\"")
+		      NS_STATES("netns=\"4026531840\",netns_name=\"\"", "ipv6",
+				"94", "0", "0", "0", "0", "1", "0", "0", "0", "2", "0", ",host=\"web1\"")
+		      NS_STATES("netns=\"4026532301\",netns_name=\"blue team\"", "ipv4",
+				"0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0", ",host=\"web1\"")
+		      NS_STATES("netns=\"4026532301\",netns_name=\"blue team\"", "ipv6",
+				"0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", ",host=\"web1\""));
+	/* no namespace with sockets: an empty exposition */
+	s.netns.n = 0;
+	expect_sample(&o, &s, "");
+}
+
+static void test_influx_netns(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_INFLUX, .all_netns = true,
+				 .host = "web1" };
+	struct sample s = netns_fixture();
+
+	(void)state;
+	expect_sample(&o, &s,
+		      "tcpstat,netns=4026531840,family=ipv4,host=web1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
+		      "tcpstat,netns=4026531840,family=ipv6,host=web1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat,netns=4026532301,netns_name=blue\\ team,family=ipv4,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=1i,closing=0i 1795428000123456789\n"
+		      "tcpstat,netns=4026532301,netns_name=blue\\ team,family=ipv6,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=0i,closing=0i 1795428000123456789\n");
+	s.netns.n = 0;
+	expect_sample(&o, &s, "");
+}
+
+static void test_format_double(void **state)
+{
+	char buf[DOUBLE_LEN];
+
+	(void)state;
+	format_double(buf, 0);
+	assert_string_equal(buf, "0");
+	format_double(buf, 1.5);
+	assert_string_equal(buf, "1.5");
+	format_double(buf, 1.0 / 3);
+	assert_string_equal(buf, "0.3333333333333333");
+	format_double(buf, 4294967295.0);
+	assert_string_equal(buf, "4294967295");
+	/* saturation by one in 2^31 still shows */
+	format_double(buf, 2147483648.0 / 2147483647.0);
+	assert_string_equal(buf, "1.0000000004656613");
+	format_double(buf, 4096.0 / 4097.0);
+	assert_string_equal(buf, "0.9997559189650964");
 }
 
 static void test_rfc3339(void **state)
@@ -254,6 +636,15 @@ int main(void)
 		cmocka_unit_test(test_influx),
 		cmocka_unit_test(test_influx_tags),
 		cmocka_unit_test(test_influx_no_host),
+		cmocka_unit_test(test_json_ports),
+		cmocka_unit_test(test_json_ports_no_backlog),
+		cmocka_unit_test(test_prometheus_ports),
+		cmocka_unit_test(test_prometheus_ports_no_backlog),
+		cmocka_unit_test(test_influx_ports),
+		cmocka_unit_test(test_json_netns),
+		cmocka_unit_test(test_prometheus_netns),
+		cmocka_unit_test(test_influx_netns),
+		cmocka_unit_test(test_format_double),
 		cmocka_unit_test(test_rfc3339),
 	};
 

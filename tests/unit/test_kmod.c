@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_kmod.c - the strict parser of /proc/net/tcpstat_data. */
+/* test_kmod.c - the strict parser of the module files: tcpstat_data, tcpstat_ports, tcpstat_netns. */
 #include "unit.h"
 
 #include <errno.h>
@@ -328,6 +328,340 @@ static void test_read_fixtures(void **state)
 	assert_contains(e.msg, strerror(EISDIR));
 }
 
+/* ---- the real tcpstat_data layout of the module, with "walk" ---- */
+
+static void test_walk_section_skipped(void **state)
+{
+	struct tcpstat_counts c;
+	struct parse_err err;
+	const char *in = MAGIC HDR ROW4 ROW6
+		"walk table buckets locked max_lock_ns\n"
+		"walk listen 32 2 0\n"
+		"walk established 65536 5 1834\n" END;
+
+	(void)state;
+	assert_int_equal(parse_all_ways(in, &c, &err), 0);
+	assert_good_counts(&c);
+	/* its shape is still checked */
+	expect_error(MAGIC HDR ROW4 ROW6 "walk table buckets locked max_lock_ns\n"
+		     "walk listen 32 2\n" END, 6,
+		     "section \"walk\": row has 4 fields, its header has 5");
+}
+
+/* ---- tcpstat_ports and tcpstat_netns ---- */
+
+#define PHDR "ports port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n"
+#define P22 "ports 22 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n"
+#define P80 "ports 80 2 3 4096 3 2048 120 0 4 0 0 35 0 0 0 2 0\n"
+#define NHDR "netns inode family ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n"
+#define NA4 "netns 4026531840 ipv4 6 1 1 1 1 0 1 1 1 2 1\n"
+#define NA6 "netns 4026531840 ipv6 4 0 0 0 0 1 0 0 0 2 0\n"
+#define NB4 "netns 4026532301 ipv4 40 0 1 0 0 7 0 0 0 2 0\n"
+#define NB6 "netns 4026532301 ipv6 0 0 0 0 0 0 0 0 0 0 0\n"
+
+/* Parse @in for @want whole and in chunks of 1..8: the same everywhere. */
+static int parse_want_all_ways(const char *in, unsigned want, struct tcpstat_counts *c,
+			       struct port_list *ports, struct netns_list *netns,
+			       struct parse_err *err)
+{
+	size_t len = strlen(in);
+	int ret = kmod_parse_want(in, len, want, c, ports, netns, err);
+
+	for (size_t chunk = 1; chunk <= 8; chunk++) {
+		static struct kmod_parser p;
+		struct port_list pl = { 0 };
+		struct netns_list nl = { 0 };
+		struct tcpstat_counts c2;
+		int r = 0;
+
+		kmod_parser_init_want(&p, want, &pl, &nl);
+		for (size_t off = 0; off < len && !r; off += chunk)
+			r = kmod_parser_feed(&p, in + off, len - off < chunk ? len - off : chunk);
+		if (!r)
+			r = kmod_parser_finish(&p, &c2);
+		assert_int_equal(r, ret);
+		if (ret) {
+			assert_int_equal(p.err.line, err->line);
+			assert_string_equal(p.err.what, err->what);
+		} else {
+			if (want & KMOD_SEC_STATES)
+				assert_memory_equal(&c2, c, sizeof(c2));
+			if (ports) {
+				assert_int_equal(pl.n, ports->n);
+				if (pl.n)
+					assert_memory_equal(pl.row, ports->row, pl.n * sizeof(*pl.row));
+			}
+			if (netns) {
+				assert_int_equal(nl.n, netns->n);
+				if (nl.n)
+					assert_memory_equal(nl.row, netns->row, nl.n * sizeof(*nl.row));
+			}
+		}
+		free(pl.row);
+		free(nl.row);
+	}
+	return ret;
+}
+
+static void expect_want_error(const char *in, unsigned want, unsigned long line,
+			      const char *what)
+{
+	struct tcpstat_counts c;
+	struct port_list pl = { 0 };
+	struct netns_list nl = { 0 };
+	struct parse_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (parse_want_all_ways(in, want, &c, &pl, &nl, &err) == 0)
+		fail_msg("parsed, expected line %lu: %s", line, what);
+	if (err.line != line)
+		fail_msg("error on line %lu (%s), expected line %lu", err.line,
+			 err.what, line);
+	assert_contains(err.what, what);
+	free(pl.row);
+	free(nl.row);
+}
+
+#define expect_ports_error(in, line, what) expect_want_error(in, KMOD_WANT_PORTS, line, what)
+#define expect_netns_error(in, line, what) expect_want_error(in, KMOD_WANT_NETNS, line, what)
+
+static void test_ports_valid(void **state)
+{
+	static const uint64_t n80[TCPSTAT_NSTATES] = { 120, 0, 4, 0, 0, 35, 0, 0, 0, 2, 0 };
+	struct tcpstat_counts c;
+	struct port_list pl = { 0 };
+	struct parse_err err;
+
+	(void)state;
+	/* the module's layout: states, then ports, ascending */
+	assert_int_equal(parse_want_all_ways(MAGIC HDR ROW4 ROW6 PHDR P22 P80 END,
+					     KMOD_WANT_PORTS, &c, &pl, NULL, &err), 0);
+	assert_good_counts(&c);
+	assert_true(pl.backlog_known);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.row[0].port, 22);
+	assert_int_equal(pl.row[0].backlog, 128);
+	assert_int_equal(pl.row[1].port, 80);
+	assert_int_equal(pl.row[1].listeners, 2);
+	assert_int_equal(pl.row[1].accept_queue, 3);
+	assert_int_equal(pl.row[1].backlog, 4096);
+	assert_int_equal(pl.row[1].fullest_queue, 3);
+	assert_int_equal(pl.row[1].fullest_backlog, 2048);
+	assert_memory_equal(pl.row[1].n, n80, sizeof(n80));
+
+	/* sections in another order, columns by name, unknown ones skipped */
+	assert_int_equal(parse_want_all_ways(MAGIC
+		"ports CLOSING LISTEN LAST_ACK CLOSE_WAIT CLOSE TIME_WAIT FIN_WAIT2 FIN_WAIT1 SYN_RECV SYN_SENT ESTABLISHED drops fullest_backlog fullest_queue backlog accept_queue listeners port\n"
+		"ports 0 1 0 0 0 0 0 0 0 0 2 7 128 0 128 0 1 22\n"
+		"ports 0 2 0 0 0 35 0 0 4 0 120 0 2048 3 4096 3 2 80\n"
+		"walk table buckets locked max_lock_ns\n"
+		"walk listen 32 2 0\n"
+		HDR ROW6 ROW4 END, KMOD_WANT_PORTS, &c, &pl, NULL, &err), 0);
+	assert_good_counts(&c);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.row[1].fullest_backlog, 2048);
+	assert_memory_equal(pl.row[1].n, n80, sizeof(n80));
+
+	/* no listening port: a header without rows */
+	assert_int_equal(parse_want_all_ways(MAGIC HDR ROW4 ROW6 PHDR END,
+					     KMOD_WANT_PORTS, &c, &pl, NULL, &err), 0);
+	assert_int_equal(pl.n, 0);
+
+	/* the extremes */
+	assert_int_equal(parse_want_all_ways(MAGIC HDR ROW4 ROW6 PHDR
+		"ports 1 1 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 1 0\n"
+		"ports 65535 1 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0\n" END,
+		KMOD_WANT_PORTS, &c, &pl, NULL, &err), 0);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.row[0].accept_queue, UINT64_MAX);
+	assert_int_equal(pl.row[1].port, 65535);
+
+	/* a tcpstat_data reader skips a ports section (shape checked) */
+	assert_int_equal(parse_all_ways(MAGIC HDR ROW4 ROW6 PHDR P22 P80 END, &c, &err), 0);
+	assert_good_counts(&c);
+	free(pl.row);
+}
+
+static void test_ports_errors(void **state)
+{
+	(void)state;
+	/* the sections a per-port read needs */
+	expect_ports_error(MAGIC HDR ROW4 ROW6 END, 5, "missing \"ports\" section");
+	expect_ports_error(MAGIC PHDR P22 END, 4, "missing \"states\" section");
+	expect_ports_error(MAGIC HDR ROW4 PHDR P22 END, 6, "missing states row ipv6");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR P22 "x y\n" PHDR END, 8,
+			   "duplicate \"ports\" section");
+	/* the header */
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port listeners accept_queue backlog fullest_queue ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n" END,
+		5, "ports header: missing column fullest_backlog");
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN\n" END,
+		5, "ports header: missing state CLOSING");
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n" END,
+		5, "ports header: missing column port");
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n" END,
+		5, "ports header: duplicate column port");
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING LISTEN\n" END,
+		5, "ports header: duplicate column LISTEN");
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING NEW_SYN_RECV\n" END,
+		5, "ports header: unknown state \"NEW_SYN_RECV\"");
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port Listeners listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n" END,
+		5, "ports header: bad column name \"Listeners\"");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 "ports\n" END, 5,
+			   "ports header: missing column port");
+	/* rows */
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1\n" END,
+			   6, "ports row has 17 fields, its header has 18");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0 0\n" END,
+			   6, "ports row has 19 fields, its header has 18");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 0 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+			   6, "ports: port 0 out of range (1-65535)");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 65536 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+			   6, "ports: port 65536 out of range (1-65535)");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR P22 P22 END, 7, "ports: duplicate port 22");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR P80 P22 END, 7,
+			   "ports: port 22 after port 80 (rows must be in ascending port order)");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 0 0 128 0 128 2 0 0 0 0 0 0 0 0 0 0\n" END,
+			   6, "ports 22: listeners is 0");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 2 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+			   6, "ports 22: LISTEN 1 differs from listeners 2");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 1 x 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+			   6, "ports accept_queue: value \"x\" is not a decimal number");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 1 0 -128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+			   6, "ports backlog: negative value \"-128\"");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22 1 0 128 0 128 2 0 0 0 0 99999999999999999999 0 0 0 1 0\n" END,
+			   6, "ports TIME_WAIT: value \"99999999999999999999\" overflows");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 2x 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+			   6, "ports port: value \"2x\" is not a decimal number");
+	/* a skipped column still holds a number */
+	expect_ports_error(MAGIC HDR ROW4 ROW6
+		"ports port drops listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n"
+		"ports 22 many 1 0 128 0 128 2 0 0 0 0 0 0 0 0 1 0\n" END,
+		6, "ports field 3: value \"many\" is not a decimal number");
+	/* and the usual */
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR P22, 7, "truncated: no \"end\" line");
+	expect_ports_error(MAGIC HDR ROW4 ROW6 PHDR "ports 22  1\n" END, 6, "empty field");
+}
+
+static void test_netns_valid(void **state)
+{
+	static const uint64_t b4[TCPSTAT_NSTATES] = { 40, 0, 1, 0, 0, 7, 0, 0, 0, 2, 0 };
+	struct netns_list nl = { 0 };
+	struct parse_err err;
+
+	(void)state;
+	assert_int_equal(parse_want_all_ways(MAGIC NHDR NA4 NA6 NB4 NB6 END,
+					     KMOD_WANT_NETNS, NULL, NULL, &nl, &err), 0);
+	assert_int_equal(nl.n, 2);
+	assert_int_equal(nl.row[0].inode, 4026531840ULL);
+	assert_null(nl.row[0].name);
+	assert_memory_equal(nl.row[0].c.n[TCPSTAT_FAM_IPV4], want4, sizeof(want4));
+	assert_memory_equal(nl.row[0].c.n[TCPSTAT_FAM_IPV6], want6, sizeof(want6));
+	assert_int_equal(nl.row[1].inode, 4026532301ULL);
+	assert_memory_equal(nl.row[1].c.n[TCPSTAT_FAM_IPV4], b4, sizeof(b4));
+
+	/* families in either order, columns by name, other sections skipped */
+	assert_int_equal(parse_want_all_ways(MAGIC HDR ROW4 ROW6
+		"netns family CLOSING LISTEN LAST_ACK CLOSE_WAIT CLOSE TIME_WAIT FIN_WAIT2 FIN_WAIT1 SYN_RECV SYN_SENT ESTABLISHED net_cookie inode\n"
+		"netns ipv6 0 2 0 0 0 1 0 0 0 0 4 1 4026531840\n"
+		"netns ipv4 1 2 1 1 1 0 1 1 1 1 6 1 4026531840\n"
+		"netns ipv4 0 2 0 0 0 7 0 0 1 0 40 2 4026532301\n"
+		"netns ipv6 0 0 0 0 0 0 0 0 0 0 0 2 4026532301\n" END,
+		KMOD_WANT_NETNS, NULL, NULL, &nl, &err), 0);
+	assert_int_equal(nl.n, 2);
+	assert_memory_equal(nl.row[0].c.n[TCPSTAT_FAM_IPV4], want4, sizeof(want4));
+	assert_memory_equal(nl.row[0].c.n[TCPSTAT_FAM_IPV6], want6, sizeof(want6));
+	assert_memory_equal(nl.row[1].c.n[TCPSTAT_FAM_IPV4], b4, sizeof(b4));
+
+	/* no namespace with sockets */
+	assert_int_equal(parse_want_all_ways(MAGIC NHDR END, KMOD_WANT_NETNS, NULL, NULL,
+					     &nl, &err), 0);
+	assert_int_equal(nl.n, 0);
+	free(nl.row);
+}
+
+static void test_netns_errors(void **state)
+{
+	(void)state;
+	expect_netns_error(MAGIC HDR ROW4 ROW6 END, 5, "missing \"netns\" section");
+	expect_netns_error(MAGIC NHDR NA4 END, 4, "netns 4026531840: missing ipv6 row");
+	expect_netns_error(MAGIC NHDR NA6 END, 4, "netns 4026531840: missing ipv4 row");
+	expect_netns_error(MAGIC NHDR NA4 NB4 NA6 NB6 END, 4,
+			   "netns 4026531840: missing ipv6 row");
+	expect_netns_error(MAGIC NHDR NA4 NA6 NA4 END, 5, "netns 4026531840: duplicate ipv4 row");
+	expect_netns_error(MAGIC NHDR NB4 NB6 NA4 NA6 END, 5,
+			   "netns: inode 4026531840 after inode 4026532301 (rows must be in ascending inode order");
+	expect_netns_error(MAGIC NHDR NA4 NA6 "walk a\nwalk b\n" NHDR END, 7,
+			   "duplicate \"netns\" section");
+	/* an open namespace is closed by the next section too */
+	expect_netns_error(MAGIC NHDR NA4 "walk a\n" END, 4, "netns 4026531840: missing ipv6 row");
+	expect_netns_error(MAGIC NHDR "netns 0 ipv4 0 0 0 0 0 0 0 0 0 0 0\n" END, 3, "netns: inode 0");
+	expect_netns_error(MAGIC NHDR "netns 4026531840 ipv5 0 0 0 0 0 0 0 0 0 0 0\n" END, 3,
+			   "netns row: unknown family \"ipv5\"");
+	expect_netns_error(MAGIC NHDR "netns 4026531840 ipv4 0 0 0 0 0 0 0 0 0 0\n" END, 3,
+			   "netns row has 13 fields, its header has 14");
+	expect_netns_error(MAGIC NHDR "netns -1 ipv4 0 0 0 0 0 0 0 0 0 0 0\n" END, 3,
+			   "netns inode: negative value \"-1\"");
+	expect_netns_error(MAGIC NHDR "netns 4026531840 ipv4 0 0 0 0 0 0 0 0 0 0 x\n" END, 3,
+			   "netns CLOSING: value \"x\" is not a decimal number");
+	expect_netns_error(MAGIC
+		"netns inode ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n" END,
+		2, "netns header: missing column family");
+	expect_netns_error(MAGIC
+		"netns inode family family ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n" END,
+		2, "netns header: duplicate column family");
+	/* a port column means nothing here: a lower-case name, skipped */
+	{
+		struct netns_list nl = { 0 };
+		struct parse_err err;
+
+		assert_int_equal(parse_want_all_ways(MAGIC
+			"netns inode port family ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\n"
+			"netns 7 80 ipv4 0 0 0 0 0 0 0 0 0 1 0\n"
+			"netns 7 80 ipv6 0 0 0 0 0 0 0 0 0 0 0\n" END,
+			KMOD_WANT_NETNS, NULL, NULL, &nl, &err), 0);
+		assert_int_equal(nl.n, 1);
+		assert_int_equal(nl.row[0].c.n[TCPSTAT_FAM_IPV4][9], 1);
+		free(nl.row);
+	}
+	expect_netns_error(MAGIC NHDR NA4 NA6, 5, "truncated: no \"end\" line");
+}
+
+static void test_read_want_fixtures(void **state)
+{
+	char buf[64 * 1024];
+	struct tcpstat_counts c;
+	struct port_list pl = { 0 };
+	struct netns_list nl = { 0 };
+	struct tcpstat_err e;
+	int sys_err;
+
+	(void)state;
+	assert_int_equal(kmod_read_want(TCPSTAT_FIXTURES "/proc-ports/net/tcpstat_ports", buf, 5,
+					KMOD_WANT_PORTS, &c, &pl, NULL, &e, &sys_err), 0);
+	assert_int_equal(pl.n, 3);
+	assert_int_equal(kmod_read_want(TCPSTAT_FIXTURES "/proc-netns/net/tcpstat_netns", buf,
+					sizeof(buf), KMOD_WANT_NETNS, NULL, NULL, &nl, &e,
+					&sys_err), 0);
+	assert_true(nl.n >= 2);
+	assert_int_equal(kmod_read_want(TCPSTAT_FIXTURES "/proc-basic/net/tcpstat_ports", buf,
+					sizeof(buf), KMOD_WANT_PORTS, &c, &pl, NULL, &e, &sys_err), -1);
+	assert_int_equal(sys_err, ENOENT);
+	assert_string_equal(e.msg, TCPSTAT_FIXTURES "/proc-basic/net/tcpstat_ports: No such file or directory");
+	assert_int_equal(kmod_read_want(TCPSTAT_FIXTURES "/proc-basic/net/tcpstat_data", buf,
+					sizeof(buf), KMOD_WANT_PORTS, &c, &pl, NULL, &e, &sys_err), -1);
+	assert_int_equal(sys_err, 0);
+	assert_string_equal(e.msg, TCPSTAT_FIXTURES "/proc-basic/net/tcpstat_data:5: missing \"ports\" section");
+	free(pl.row);
+	free(nl.row);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +680,12 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_read_fixtures),
+		cmocka_unit_test(test_walk_section_skipped),
+		cmocka_unit_test(test_ports_valid),
+		cmocka_unit_test(test_ports_errors),
+		cmocka_unit_test(test_netns_valid),
+		cmocka_unit_test(test_netns_errors),
+		cmocka_unit_test(test_read_want_fixtures),
 	};
 
 	return cmocka_run_group_tests_name("kmod", tests, NULL, NULL);

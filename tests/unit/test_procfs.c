@@ -162,6 +162,118 @@ static void test_long_line(void **state)
 	free(in);
 }
 
+/* --ports: the local port, and a listener's accept queue in rx_queue */
+static int parse_ports(const char *in, size_t chunk, struct port_table *t,
+		       uint64_t n[TCPSTAT_NSTATES], struct parse_err *err)
+{
+	static struct procfs_parser p;
+	size_t len = strlen(in);
+	int r = 0;
+
+	procfs_parser_init_ports(&p, t);
+	for (size_t off = 0; off < len && !r; off += chunk)
+		r = procfs_parser_feed(&p, in + off, len - off < chunk ? len - off : chunk);
+	if (!r)
+		r = procfs_parser_finish(&p, n);
+	*err = p.err;
+	return r;
+}
+
+#define LROW(n, port, st, q) "   " #n ": 0100007F:" port " 00000000:0000 " st " 00000000:" q " 00:00000000 00000000     0        0 46545 1 00000000d2a6073b 100 0 0 10 0\n"
+#define LROW6(n, port, st, q) "   " #n ": 00000000000000000000000001000000:" port " 00000000000000000000000000000000:0000 " st " 00000000:" q " 00:00000000 00000000     0        0 46546 1 000000000b017ed5 100 0 0 10 0\n"
+
+static void test_ports(void **state)
+{
+	static struct port_table t;
+	static const size_t chunks[] = { 1, 7, 64, 4096 };
+	const char *v4 = HDR4 LROW(0, "0050", "0A", "00000003") LROW(1, "0050", "01", "0000001F")
+		LROW(2, "C350", "01", "00000000") LROW(3, "0050", "03", "00000000")
+		LROW(4, "0016", "0A", "00000000");
+	const char *v6 = HDR6 LROW6(0, "0050", "0A", "00000001") LROW6(1, "0050", "06", "00000000")
+		LROW6(2, "FFFF", "0a", "0000000a");
+	struct port_list l = { 0 };
+	struct parse_err err;
+	uint64_t n[TCPSTAT_NSTATES];
+
+	(void)state;
+	assert_int_equal(port_table_init(&t), 0);
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		port_table_begin(&t);
+		assert_int_equal(parse_ports(v4, chunks[i], &t, n, &err), 0);
+		assert_int_equal(n[9], 2);
+		assert_int_equal(parse_ports(v6, chunks[i], &t, n, &err), 0);
+		assert_int_equal(port_table_collect(&t, NULL, false, &l), 0);
+		assert_int_equal(l.n, 3);
+		assert_int_equal(l.row[0].port, 22);
+		assert_int_equal(l.row[1].port, 80);
+		assert_int_equal(l.row[1].listeners, 2);
+		assert_int_equal(l.row[1].accept_queue, 4); /* 3 + 1, rx_queue of the listeners */
+		assert_int_equal(l.row[1].n[0], 1);	/* the ESTABLISHED rx_queue is not a queue */
+		assert_int_equal(l.row[1].n[2], 1);
+		assert_int_equal(l.row[1].n[5], 1);
+		assert_int_equal(l.row[2].port, 65535);
+		assert_int_equal(l.row[2].accept_queue, 10);
+	}
+	free(l.row);
+	port_table_free(&t);
+}
+
+static void expect_ports_error(const char *in, unsigned long line, const char *what)
+{
+	static struct port_table t;
+	uint64_t n[TCPSTAT_NSTATES];
+	struct parse_err err;
+
+	assert_int_equal(port_table_init(&t), 0);
+	port_table_begin(&t);
+	for (size_t chunk = 1; chunk <= 200; chunk += 199) {
+		if (parse_ports(in, chunk, &t, n, &err) == 0)
+			fail_msg("parsed, expected line %lu: %s", line, what);
+		if (err.line != line)
+			fail_msg("error on line %lu (%s), expected line %lu", err.line, err.what, line);
+		assert_contains(err.what, what);
+	}
+	port_table_free(&t);
+}
+
+static void test_ports_errors(void **state)
+{
+	uint64_t n[TCPSTAT_NSTATES];
+	struct parse_err err;
+
+	(void)state;
+	/* --ports reads tx_queue:rx_queue: the header must say where it is */
+	expect_ports_error("  sl  local_address rem_address   st\n", 1,
+			   "expected \"sl local_address rem_address st tx_queue rx_queue ...\"");
+	expect_ports_error("  sl  local_address rem_address   st rx_queue tx_queue\n", 1,
+			   "not a /proc/net/tcp header");
+	expect_ports_error(HDR4 "   0: 0100007F:9E5D 00000000:0000 0A\n", 2,
+			   "row has no tx_queue:rx_queue field");
+	expect_ports_error(HDR4 LROW(0, "9E5", "0A", "00000000"), 2,
+			   "bad local_address field \"0100007F:9E5\", expected hex ADDRESS:PORT");
+	expect_ports_error(HDR4 LROW(0, "9E5DD", "0A", "00000000"), 2, "bad local_address field");
+	expect_ports_error(HDR4 LROW(0, "9E5G", "0A", "00000000"), 2, "bad local_address field");
+	expect_ports_error(HDR4 "   0: 0100007:9E5D 00000000:0000 0A 00000000:00000000\n", 2,
+			   "bad local_address field \"0100007:9E5D\"");
+	expect_ports_error(HDR4 "   0: 0100007F9E5D 00000000:0000 0A 00000000:00000000\n", 2,
+			   "bad local_address field");
+	expect_ports_error(HDR4 "   0: 0100X07F:9E5D 00000000:0000 0A 00000000:00000000\n", 2,
+			   "bad local_address field");
+	expect_ports_error(HDR4 LROW(0, "9E5D", "0A", "000000000"), 2,
+			   "bad tx_queue:rx_queue field \"00000000:000000000\", expected 2 hex numbers");
+	expect_ports_error(HDR4 LROW(0, "9E5D", "0A", ""), 2, "bad tx_queue:rx_queue field");
+	expect_ports_error(HDR4 LROW(0, "9E5D", "0A", "-1"), 2, "bad tx_queue:rx_queue field");
+	expect_ports_error(HDR4 "   0: 0100007F:9E5D 00000000:0000 0A 00000000\n", 2,
+			   "bad tx_queue:rx_queue field \"00000000\"");
+	/* without --ports those rows count as before */
+	{
+		const char *in = HDR4 "   0: 0100007F:9E5 00000000:0000 0A\n";
+
+		assert_int_equal(procfs_parse(in, strlen(in), n, &err), 0);
+	}
+	assert_int_equal(n[9], 1);
+}
+
 static void test_read_fixtures(void **state)
 {
 	char buf[4096];
@@ -204,6 +316,8 @@ int main(void)
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_ports_errors),
 		cmocka_unit_test(test_read_fixtures),
 	};
 
