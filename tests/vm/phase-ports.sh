@@ -15,6 +15,17 @@ if farm_start $T/svc services; then
 	check "ports: the module's rows equal /proc/net/tcp{,6} and ss -ltn" same $T/module.ports $T/kernel.ports
 	check "ports: the saturated listener shows queue 3 over limit 2" \
 		grep -q '^ports [0-9]* 1 3 2 3 2 ' $T/module.ports
+	# The reporter: the three backends agree on the per-port view (procfs
+	# has no backlog: the kernel does not print it in /proc/net/tcp).
+	tcpstat --ports --family >$T/json.kmod
+	tcpstat --ports --family --backend netlink >$T/json.netlink
+	check "reporter --ports: kmod and netlink print the same JSON" same $T/json.kmod $T/json.netlink
+	check "reporter --ports: the saturated port is marked" grep -q '"saturated":true' $T/json.kmod
+	for b in kmod procfs; do
+		tcpstat --ports --backend $b --format prometheus |
+			grep -E '^tcpstat_(port_connections|listeners|listen_queue)\{' | sort >$T/prom.$b
+	done
+	check "reporter --ports: procfs agrees on every figure it has" same $T/prom.procfs $T/prom.kmod
 	data_view /proc/net/tcpstat_ports >$T/ports.states
 	check "ports: the states section equals the sockets built" same $T/ports.states $T/svc.view
 
