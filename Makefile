@@ -12,7 +12,12 @@
 #   make bench            benchmarks (docs/performance.md)
 #   make stress           10 minutes of stress per kernel (docs/reliability.md)
 #   make debug-check      functional and stress tests on a KASAN/lockdep kernel
+#   make check-integration  NDJSON into jq, Debian's node_exporter and Prometheus,
+#                         the Debian packages, tcpstat.service, DKMS (tests/integration/)
+#   make deb              Debian packages tcpstat and tcpstat-dkms in build/deb/
 #   make install          install the reporter and its man page
+#   make install-systemd  install tcpstat.service, its textfile link and the
+#                         modules-load.d entry
 #   make install-module   install the module for KDIR (modules_install)
 #   make dkms-install     register the module source with DKMS
 #   make clean
@@ -27,7 +32,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf
 TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
 export TCPSTAT_KERNELS
 
-.PHONY: all module user sockfarm bench-tools stress debug-check check check-user check-vm demo bench install \
+.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-vm demo bench install \
 	install-module dkms-install deps clean
 
 all: module user
@@ -57,12 +62,19 @@ deps:
 
 check: deps
 	$(MAKE) check-user
+	$(MAKE) check-integration
 	$(MAKE) check-vm
 
 check-user: user sockfarm
 	$(MAKE) -C user unit
 	$(MAKE) -C user fuzz-smoke
 	$(MAKE) -C user host-test
+
+check-integration: user sockfarm
+	tests/integration/run.sh
+
+deb:
+	scripts/build-deb.sh
 
 check-vm: user sockfarm bench-tools
 	scripts/check-kernels.sh functional.sh
@@ -94,10 +106,15 @@ bench: deps user sockfarm bench-tools
 install:
 	$(MAKE) -C user install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
+install-systemd:
+	$(MAKE) -C user install-systemd install-modules-load DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
 install-module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 dkms-install:
+	@if [ -z "$(DESTDIR)" ] && dkms status tcpstat/$(VERSION) 2>/dev/null | grep -q .; then \
+		dkms remove tcpstat/$(VERSION) --all; fi
 	rm -rf $(DESTDIR)/usr/src/tcpstat-$(VERSION)
 	install -d $(DESTDIR)/usr/src/tcpstat-$(VERSION)/kmod
 	install -m 0644 Kbuild dkms.conf $(DESTDIR)/usr/src/tcpstat-$(VERSION)/

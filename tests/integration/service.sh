@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# service.sh - tcpstat.service as installed by the package, run by a real
+# systemd: a throw-away root on the cached test root (systemd and Debian's
+# prometheus-node-exporter installed, with their defaults) gets the tcpstat
+# packages and boots in a container (systemd-nspawn -b, its own network
+# namespace). Then:
+#   - the boot reaches "running"; tcpstat.service is active under a
+#     transient user (DynamicUser) with its sandbox, and writes
+#     /run/tcpstat/tcpstat.prom (0644, its owner) every second (drop-in);
+#   - sockfarm builds known sockets in the container's namespace: the file
+#     equals them plus what was there before (node_exporter's listener);
+#   - Debian's node_exporter service, as the prometheus user, serves the
+#     same numbers through /var/lib/prometheus/node-exporter/tcpstat.prom;
+#   - stopping the service removes the file, and node_exporter says so
+#     (node_textfile_scrape_error 1) instead of serving stale counts;
+#     starting it again brings the counts back.
+#
+# kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root.
+#   bash tests/integration/service.sh
+
+set -u
+# shellcheck source=tests/integration/lib.bash
+. "$(dirname "$0")/lib.bash"
+
+require_root
+need_host_pkgs systemd-container curl iproute2 util-linux procps
+[ -x "$SOCKFARM" ] || skip_all "no $SOCKFARM (make sockfarm)"
+private_mounts "$@"
+
+tmp=$(mktemp -d /tmp/tcpstat-service.XXXXXX) || exit "$KSFT_FAIL"
+R=$tmp/root
+NSPAWN=
+leader=
+cleanup() {
+	# Power the container off (SIGTERM to nspawn), then make sure nothing
+	# of it is left: killing the init of its PID namespace ends them all.
+	if [ -n "$NSPAWN" ]; then
+		kill -TERM "$NSPAWN" 2>/dev/null
+		wait_for 30 sh -c "! kill -0 $NSPAWN 2>/dev/null"
+	fi
+	[ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null
+	stop_all
+	umount -R "$R" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit "$KSFT_FAIL"' INT TERM
+
+echo "TAP version 13"
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$INTEG_TOP/dkms.conf")
+arch=$(dpkg --print-architecture)
+
+if "$INTEG_TOP/scripts/build-deb.sh" >/dev/null 2>"$tmp/build.err" &&
+	testroot_mount "$tmp" 2>"$tmp/mount.err"; then
+	ok "packages built, throw-away root mounted"
+else
+	not_ok "packages built, throw-away root mounted" "$(tail -n 20 "$tmp/build.err" "$tmp/mount.err")"
+	finish
+fi
+cp "$INTEG_TOP/build/deb/tcpstat_${version}_$arch.deb" \
+	"$INTEG_TOP/build/deb/tcpstat-dkms_${version}_all.deb" "$R/tmp/"
+if root_apt "$R" install "/tmp/tcpstat_${version}_$arch.deb" "/tmp/tcpstat-dkms_${version}_all.deb" \
+	>"$tmp/install.log" 2>&1; then
+	ok "apt-get install tcpstat tcpstat-dkms"
+else
+	not_ok "apt-get install tcpstat tcpstat-dkms" "$(tail -n 20 "$tmp/install.log")"
+	finish
+fi
+# A sample every second instead of 15, the way an operator changes it.
+mkdir -p "$R/etc/systemd/system/tcpstat.service.d"
+printf '[Service]\nEnvironment=TCPSTAT_INTERVAL=1\n' >"$R/etc/systemd/system/tcpstat.service.d/interval.conf"
+umount "$R/var/cache/apt/archives" "$R/proc"
+
+# ---- boot ----
+bg console systemd-nspawn --register=no --keep-unit --quiet --private-network \
+	--directory="$R" --boot
+NSPAWN=$BG_LAST
+find_leader() { leader=$(pgrep -P "$NSPAWN" | head -n 1) && [ -n "$leader" ]; }
+if ! wait_for 30 find_leader; then
+	not_ok "the container starts" "$(tail -n 20 "$tmp/console.log")"
+	finish
+fi
+C() { nsenter -t "$leader" -m -u -i -n -p -- "$@"; }
+booted() {
+	state=$(C systemctl is-system-running 2>/dev/null)
+	case $state in running | degraded) return 0 ;; esac
+	return 1
+}
+wait_for 60 booted
+if [ "${state:-}" = running ]; then
+	ok "the container boots to \"running\""
+else
+	not_ok "the container boots to \"running\" (state: ${state:-none})" \
+		"$(C systemctl --failed --no-pager 2>&1)" "$(tail -n 20 "$tmp/console.log")"
+fi
+
+active() { [ "$(C systemctl is-active "$1" 2>/dev/null)" = active ]; }
+check "tcpstat.service is active" active tcpstat.service
+pid=$(C systemctl show -p MainPID --value tcpstat.service)
+uid=$(C awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+dynamic_uid() { [ -n "$uid" ] && [ "$uid" -ge 61184 ] && [ "$uid" -le 65519 ]; }
+check "it runs as a transient user (DynamicUser: uid ${uid:-?} in 61184-65519)" dynamic_uid
+check "it has no capabilities (CapEff 0)" \
+	[ "$(C awk '/^CapEff:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" = 0000000000000000 ]
+file_ok() { [ "$(C stat -c '%u %a' /run/tcpstat/tcpstat.prom 2>/dev/null)" = "$uid 644" ]; }
+check "it writes /run/tcpstat/tcpstat.prom, its own, mode 0644" wait_for 10 file_ok
+ne_as_prometheus() {
+	active prometheus-node-exporter.service &&
+		[ "$(C systemctl show -p User --value prometheus-node-exporter.service)" = prometheus ]
+}
+check "node_exporter runs as Debian's service, user prometheus" ne_as_prometheus
+scrape() { nsenter -t "$leader" -n curl -fsS --max-time 5 http://127.0.0.1:9100/metrics; }
+answers() { scrape >/dev/null 2>&1; }
+check "node_exporter answers on the container's port 9100" wait_for 30 answers
+
+# ---- known sockets in the container's network namespace ----
+# What is there before: node_exporter's listener and the TIME_WAIT of the
+# readiness scrape above (it lasts 60 s, longer than this test).
+nsenter -t "$leader" -n bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/base.view"
+sed 's/^/# before: /' "$tmp/base.view"
+bg farm nsenter -t "$leader" -n "$SOCKFARM" build
+if wait_for 60 grep -qx ready "$tmp/farm.log"; then
+	ok "sockfarm ready in the container's network namespace"
+else
+	not_ok "sockfarm ready in the container's network namespace" "$(cat "$tmp/farm.log")"
+	finish
+fi
+grep -E '^ipv[46] ' "$tmp/farm.log" >"$tmp/farm.view"
+sed 's/^/# built: /' "$tmp/farm.view"
+paste -d' ' "$tmp/base.view" "$tmp/farm.view" |
+	awk '{ l = $1; for (i = 2; i <= 12; i++) l = l " " ($i + $(i + 12)); print l }' >"$tmp/want.view"
+file_rows() { C cat /run/tcpstat/tcpstat.prom 2>/dev/null | prom_to_rows; }
+file_is_want() { file_rows >"$tmp/file.view" && cmp -s "$tmp/file.view" "$tmp/want.view"; }
+if wait_for 15 file_is_want; then
+	ok "the service's file equals the sockets built plus those before"
+else
+	not_ok "the service's file equals the sockets built plus those before" \
+		"file: $(tr '\n' ' ' <"$tmp/file.view")" "want: $(tr '\n' ' ' <"$tmp/want.view")"
+fi
+
+# node_exporter serves the file as it is: compare a scrape with the file
+# read just before and after it (a rewrite in between: try again; each
+# scrape's own connection shows up in the next sample).
+served=no
+for _ in 1 2 3 4 5; do
+	file_rows >"$tmp/a.view"
+	scrape >"$tmp/scrape" 2>/dev/null
+	file_rows >"$tmp/b.view"
+	cmp -s "$tmp/a.view" "$tmp/b.view" || continue
+	prom_to_rows <"$tmp/scrape" >"$tmp/s.view"
+	cmp -s "$tmp/s.view" "$tmp/a.view" && served=yes
+	break
+done
+if [ "$served" = yes ]; then
+	ok "node_exporter serves the service's counts through the textfile link"
+else
+	not_ok "node_exporter serves the service's counts through the textfile link" \
+		"scrape: $(tr '\n' ' ' <"$tmp/s.view" 2>/dev/null)" "file:   $(tr '\n' ' ' <"$tmp/a.view")"
+fi
+check "node_textfile_scrape_error 0" grep -qx 'node_textfile_scrape_error 0' "$tmp/scrape"
+
+# ---- stop: no stale counts; start: back ----
+C systemctl stop tcpstat.service
+no_run_dir() { ! C test -e /run/tcpstat; }
+check "systemctl stop: /run/tcpstat is gone" no_run_dir
+scrape >"$tmp/stopped" 2>/dev/null
+stale_free() {
+	grep -qx 'node_textfile_scrape_error 1' "$tmp/stopped" && ! grep -q '^tcpstat_connections' "$tmp/stopped"
+}
+check "stopped: node_exporter reports node_textfile_scrape_error 1, no tcpstat_connections" stale_free
+C systemctl start tcpstat.service
+back() { scrape 2>/dev/null | grep -q '^tcpstat_connections{family="ipv4",state="listen"}'; }
+check "systemctl start: the counts are back" wait_for 15 back
+
+# The sandbox lets the file backends read /proc/net too (the module's
+# file lives there; this container cannot load a module, so procfs
+# stands in): a runtime drop-in with TCPSTAT_OPTIONS, as an operator
+# would add one, and the file must match the kernel's own view.
+C mkdir -p /run/systemd/system/tcpstat.service.d
+printf '[Service]\nEnvironment="TCPSTAT_OPTIONS=--backend procfs"\n' |
+	C tee /run/systemd/system/tcpstat.service.d/backend.conf >/dev/null
+C systemctl daemon-reload
+C systemctl restart tcpstat.service
+procfs_active() {
+	local p
+	[ "$(C systemctl is-active tcpstat.service)" = active ] || return 1
+	p=$(C systemctl show -p MainPID --value tcpstat.service)
+	C cat "/proc/$p/cmdline" | tr '\0' ' ' | grep -q -- '--backend procfs'
+}
+check "with TCPSTAT_OPTIONS=--backend procfs: active, reading /proc/net/tcp{,6}" wait_for 10 procfs_active
+procfs_is_kernel() {
+	nsenter -t "$leader" -n bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/kernel.view" &&
+		file_rows >"$tmp/file.view" && cmp -s "$tmp/file.view" "$tmp/kernel.view"
+}
+if wait_for 15 procfs_is_kernel; then
+	ok "its file equals the kernel's view (ss) of the container's namespace"
+else
+	not_ok "its file equals the kernel's view (ss) of the container's namespace" \
+		"file:   $(tr '\n' ' ' <"$tmp/file.view")" "kernel: $(tr '\n' ' ' <"$tmp/kernel.view")"
+fi
+
+C systemd-analyze security tcpstat.service 2>/dev/null |
+	sed -n 's/^.*Overall exposure level/# systemd-analyze security: overall exposure level/p'
+finish
