@@ -37,7 +37,7 @@ install_source() {
 	log "installing linux-source-$series and the build tools in the $release chroot"
 	in_chroot "$release" apt-get "${APT_OPTS[@]}" install "linux-source-$series" \
 		build-essential bc bison flex libssl-dev libelf-dev python3 rsync cpio kmod \
-		xz-utils >"$kdir.apt.log" 2>&1 || {
+		xz-utils zstd >"$kdir.apt.log" 2>&1 || {
 		tail -n 20 "$kdir.apt.log" >&2
 		die "installing linux-source-$series failed"
 	}
@@ -45,11 +45,15 @@ install_source() {
 
 # The long build runs under its own lock, not the chroot's: module builds
 # for the release's other kernels go on meanwhile.
-build() {	rm -rf "$croot/usr/src/tcpstat-debug"
-	mkdir -p "$croot/usr/src/tcpstat-debug"
-	log "unpacking the source"
-	tar -C "$croot/usr/src/tcpstat-debug" -xf "$croot/usr/src/linux-source-$series.tar.xz"
-	cp "$config" "$croot$tree/.config"
+build() {	# An unpacked tree is kept: a build that stopped resumes where it was.
+	if [ ! -e "$croot$tree/.tcpstat-unpacked" ]; then
+		rm -rf "$croot/usr/src/tcpstat-debug"
+		mkdir -p "$croot/usr/src/tcpstat-debug"
+		log "unpacking the source"
+		tar -C "$croot/usr/src/tcpstat-debug" -xf "$croot/usr/src/linux-source-$series.tar.xz"
+		cp "$config" "$croot$tree/.config"
+		touch "$croot$tree/.tcpstat-unpacked"
+	fi
 	# Only the modules the guest loads (busybox initramfs, no disks).
 	printf 'Module Size Used by\ntcp_diag 16384 0\ninet_diag 32768 1 tcp_diag\n' \
 		>"$croot$tree/lsmod.txt"
