@@ -7,4 +7,4 @@ set -euo pipefail
 need_host_pkgs \
 	make gcc libc6-dev pkg-config libjson-c-dev libmnl-dev libcmocka-dev clang libclang-rt-dev \
 	qemu-system-x86 debootstrap debian-archive-keyring busybox-static cpio \
-	xz-utils zstd kmod util-linux iproute2 jq prometheus gnuplot-nox
+	xz-utils zstd kmod util-linux iproute2 jq prometheus gnuplot-nox valgrind
