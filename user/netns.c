@@ -17,25 +17,7 @@
 
 #include "args.h"
 #include "netns.h"
-
-/* Room for one more element of @size in *@p (holding @n of @cap). */
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap < *cap || ncap > (size_t)-1 / size)
-		return -1;
-	q = realloc(*p, ncap * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
+#include "sample.h"
 
 static bool printable_name(const char *s)
 {
@@ -101,7 +83,7 @@ int netns_names_load(struct netns_names *nn, const char *dir, struct tcpstat_err
 		/* a namespace file, not one `ip netns` left behind unmounted */
 		if (statfs(path, &fs) || fs.f_type != NSFS_MAGIC || stat(path, &st))
 			continue;
-		if (grow(&p, &nn->cap, nn->n, sizeof(*nn->ent)))
+		if (array_grow(&p, &nn->cap, nn->n, sizeof(*nn->ent)))
 			goto nomem;
 		nn->ent = p;
 		nn->ent[nn->n].name = strdup(de->d_name);
@@ -160,7 +142,7 @@ static int ref_add(struct nsrefs *refs, uint64_t inode, uint32_t pid, uint32_t i
 {
 	void *p = refs->ref;
 
-	if (grow(&p, &refs->cap, refs->n, sizeof(*refs->ref)))
+	if (array_grow(&p, &refs->cap, refs->n, sizeof(*refs->ref)))
 		return -1;
 	refs->ref = p;
 	refs->ref[refs->n++] = (struct nsref){ .inode = inode, .pid = pid, .idx = idx };

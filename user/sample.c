@@ -5,15 +5,14 @@
 
 #include "sample.h"
 
-/* Room for one more element of @size in *@p (holding @n of @cap). */
-static int grow(void **p, size_t *cap, size_t n, size_t size)
+int array_grow(void **p, size_t *cap, size_t n, size_t size)
 {
 	size_t ncap;
 	void *q;
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 64;
+	ncap = *cap ? *cap * 2 : 16;
 	if (ncap < *cap || ncap > (size_t)-1 / size)
 		return -1;
 	q = realloc(*p, ncap * size);
@@ -29,7 +28,7 @@ struct port_row *port_list_add(struct port_list *l)
 	void *p = l->row;
 	struct port_row *r;
 
-	if (grow(&p, &l->cap, l->n, sizeof(*l->row)))
+	if (array_grow(&p, &l->cap, l->n, sizeof(*l->row)))
 		return NULL;
 	l->row = p;
 	r = &l->row[l->n++];
@@ -42,7 +41,7 @@ struct netns_row *netns_list_add(struct netns_list *l)
 	void *p = l->row;
 	struct netns_row *r;
 
-	if (grow(&p, &l->cap, l->n, sizeof(*l->row)))
+	if (array_grow(&p, &l->cap, l->n, sizeof(*l->row)))
 		return NULL;
 	l->row = p;
 	r = &l->row[l->n++];

@@ -13,6 +13,13 @@
 
 #include "counts.h"
 
+/*
+ * Room for one more element of @size in *@p, which holds @n of @cap (the
+ * array doubles, from 16). 0, or -1 when out of memory or on overflow;
+ * *@p is then unchanged.
+ */
+int array_grow(void **p, size_t *cap, size_t n, size_t size);
+
 #define TCPSTAT_NPORTS 65536
 
 /* One listening port: every socket whose local port it is. */
