@@ -46,9 +46,17 @@ To reproduce: \`make bench\` (all defaults), or for one kernel
 EOF2
 
 for csv in "$dir"/*.csv; do
-	case $csv in *-rate.csv) continue ;; esac
+	case $csv in *-rate.csv | *-walk.csv) continue ;; esac
 	name=$(basename "$csv" .csv)
 	rate=$dir/$name-rate.csv
+	# The all-namespaces rows (their "sockets" column counts namespaces)
+	# have their own table; everything else reads the per-size rows.
+	allns=$(mktemp)
+	sizes=$(mktemp)
+	trap 'rm -f "$allns" "$sizes"' EXIT
+	awk -F, 'NR == 1 || $3 ~ /^allns /' "$csv" >"$allns"
+	awk -F, 'NR == 1 || $3 !~ /^allns /' "$csv" >"$sizes"
+	csv=$sizes
 	kver=$(awk -F, 'NR == 2 { print $1 }' "$csv")
 	nmax=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' "$csv")
 	echo
@@ -97,6 +105,25 @@ for csv in "$dir"/*.csv; do
 	}' "$csv"
 	echo
 
+	walkcsv=$dir/$name-walk.csv
+	if [ -f "$walkcsv" ] && [ "$(wc -l <"$walkcsv")" -gt 1 ]; then
+		echo "### The walk taken apart"
+		echo
+		echo "\`tests/bench/walkprof\` times variants of the established-table walk inside the"
+		echo "kernel (best of five): \`chase\` follows every chain and touches nothing else, without"
+		echo "locks; \`locks\` takes and drops every non-empty bucket's lock and does nothing else;"
+		echo "\`locked\` chases under the locks; \`full\` is the count tcpstat makes. Per socket:"
+		echo
+		echo "| sockets | chase | locks | locked | full | full, per socket |"
+		echo "|---:|---:|---:|---:|---:|---:|"
+		awk -F, 'NR > 1 && $2 > 0 { if (!($2 in seen)) { seen[$2] = 1; ns[++k] = $2 }; t[$2, $3] = $4 }
+		function ms(v) { return sprintf("%.2f ms", v / 1e6) }
+		END { for (i = 1; i <= k; i++) { n = ns[i]
+			printf "| %d | %s | %s | %s | %s | %.0f ns |\n", n, ms(t[n, "chase"]), ms(t[n, "locks"]),
+				ms(t[n, "locked"]), ms(t[n, "full"]), t[n, "full"] / n } }' "$walkcsv"
+		echo
+	fi
+
 	if [ -f "$rate" ]; then
 		echo "### Cost to the network: connection rate with one reader looping"
 		echo
@@ -108,6 +135,23 @@ for csv in "$dir"/*.csv; do
 		awk -F, 'NR > 1 { r[++k] = $3; v[k] = $4; if ($3 == "none") base = $4 }
 		END { for (i = 1; i <= k; i++)
 			printf "| %s | %d | %s |\n", r[i], v[i], (r[i] == "none" || base == 0) ? "-" : sprintf("%+.1f%%", (v[i] - base) * 100 / base) }' "$rate"
+		echo
+	fi
+
+	if [ "$(wc -l <"$allns")" -gt 1 ]; then
+		echo "### Every namespace from the host"
+		echo
+		grep -h 'all-namespaces' "$dir/$name.meta" 2>/dev/null | sed 's/^/- /'
+		echo
+		echo "| method | namespaces | wall median | CPU median | CPU p95 | CPU vs tcpstat kmod --all-netns |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		awk -F, '
+		function us(v) { return v >= 10000 ? sprintf("%.1f ms", v / 1000) : sprintf("%d µs", v) }
+		NR > 1 { m[++k] = substr($3, 7); n[k] = $2; w[k] = $5; c[k] = $7; cp[k] = $8
+			if ($3 == "allns tcpstat kmod --all-netns") ref = $7 }
+		END { for (i = 1; i <= k; i++)
+			printf "| %s | %d | %s | %s | %s | %s |\n", m[i], n[i], us(w[i]), us(c[i]), us(cp[i]),
+				(ref > 0 ? sprintf("%.1fx", c[i] / ref) : "-") }' "$allns"
 		echo
 	fi
 
@@ -125,6 +169,16 @@ for csv in "$dir"/*.csv; do
 		printf "- In-kernel read alone (read:/proc/tcpstat, no process start): %.0fx cheaper than the netlink backend, %.0fx than procfs.\n", nl / rd, pf / rd
 		printf "- Reporter kmod backend within 10%% of the module read plus the reporter'"'"'s start (read:/proc/tcpstat + tcpstat --version = %d µs): %d µs, %+.1f%%, %s.\n", rd + st, km, (km - rd - st) * 100 / (rd + st), verdict(km <= 1.1 * (rd + st))
 		for (b in lo) printf "- Reporter RSS flat across N (%s): %d-%d KiB, spread %.1f%%, %s.\n", b, lo[b], hi[b], (hi[b] - lo[b]) * 100 / lo[b], verdict(hi[b] <= 1.1 * lo[b])
+	}' "$csv"
+	# The per-port view at the size nearest 100k sockets.
+	awk -F, '
+	NR > 1 { d = $2 - 100000; if (d < 0) d = -d; if (best == "" || d < bd) { best = $2; bd = d } v[$2, $3] = $7 }
+	function verdict(ok) { return ok ? "**holds**" : "**missed**" }
+	END {
+		p = v[best, "read:/proc/net/tcpstat_ports"]; s = v[best, "read:/proc/tcpstat"]
+		kp = v[best, "tcpstat kmod --ports"]; k = v[best, "tcpstat kmod"]
+		if (p && s)
+			printf "- The per-port view costs at most 20%% more than the plain count at %d sockets: the module'"'"'s read %+.1f%% (%d against %d µs), the reporter end to end %+.1f%%, %s.\n", best, (p - s) * 100 / s, p, s, (kp - k) * 100 / k, verdict(p <= 1.2 * s)
 	}' "$csv"
 	if [ -f "$rate" ]; then
 		awk -F, 'NR > 1 { v[$3] = $4 }
@@ -152,4 +206,5 @@ for csv in "$dir"/*.csv; do
 			print ""
 		}' "$csv" | gnuplot
 	fi
+	rm -f "$allns" "$sizes"
 done

@@ -20,6 +20,7 @@ if [ $smoke = 1 ]; then
 	rate_at=1000
 	rate_seconds=2
 	rate_rounds=1
+	netns=3
 	mem=1G
 	outdir=$TCPSTAT_ROOT/build/bench-smoke
 else
@@ -28,6 +29,7 @@ else
 	rate_at=${TCPSTAT_BENCH_RATE_AT:-100000}
 	rate_seconds=10
 	rate_rounds=3
+	netns=100
 	mem=${TCPSTAT_BENCH_MEM:-12G}
 	outdir=$TCPSTAT_ROOT/docs/bench
 fi
@@ -44,12 +46,15 @@ for k in $kernels; do
 	ko=$TCPSTAT_ROOT/build/ko/$name/tcpstat.ko
 	vmout=$TCPSTAT_ROOT/build/vm/bench-$name
 	"$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$ko"
+	prof=$TCPSTAT_ROOT/build/ko/$name/walkprof.ko
+	"$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$prof" \
+		"$TCPSTAT_ROOT/tests/bench/walkprof"
 	rc=0
 	"$TCPSTAT_ROOT/scripts/vm-run.sh" --kernel "$k" --ko "$ko" --run bench.sh \
-		--mem "$mem" --timeout $((6 * 3600)) --out "$vmout" \
+		--mem "$mem" --timeout $((6 * 3600)) --out "$vmout" --extra-ko "$prof" \
 		--env "TCPSTAT_BENCH_SIZES=$sizes" --env "TCPSTAT_BENCH_RATE_AT=$rate_at" \
 		--env "TCPSTAT_BENCH_RATE_SECONDS=$rate_seconds" \
-		--env "TCPSTAT_BENCH_RATE_ROUNDS=$rate_rounds" >"$vmout.log" 2>&1 || rc=$?
+		--env "TCPSTAT_BENCH_RATE_ROUNDS=$rate_rounds" --env "TCPSTAT_BENCH_NETNS=$netns" >"$vmout.log" 2>&1 || rc=$?
 	grep -v '^csv,\|^rate,' "$vmout.log" | tail -n 30 >&2
 	if [ $rc != 0 ]; then
 		log "benchmark run on $name failed (log: $vmout.log)"
@@ -66,8 +71,12 @@ for k in $kernels; do
 		sed -n "s/^rate,/$kver,/p" "$vmout/results.log" | tr -d '\r'
 	} >"$outdir/$name-rate.csv"
 	sed -n 's/^meta,//p' "$vmout/results.log" | tr -d '\r' >"$outdir/$name.meta"
+	{
+		echo "kernel,sockets,variant,best_ns"
+		sed -n "s/^prof,/$kver,/p" "$vmout/results.log" | tr -d '\r'
+	} >"$outdir/$name-walk.csv"
 	rows=$(($(wc -l <"$outdir/$name.csv") - 1))
-	want=$(($(echo $sizes | wc -w) * 12))
+	want=$(($(echo $sizes | wc -w) * 14 + 4))
 	if [ "$rows" -ne "$want" ]; then
 		log "benchmark on $name produced $rows of $want rows"
 		status=1

@@ -3,13 +3,16 @@
 # release's build chroot (its own compiler and headers), with the standard
 # `make -C <headers> M=<tree> modules`. Any compiler warning fails the build.
 #
-# Usage: build-module.sh <release> <flavour> <output .ko path>
+# Usage: build-module.sh <release> <flavour> <output .ko path> [module dir]
+# A module dir (e.g. tests/bench/walkprof) builds that module instead,
+# with kmod/ beside it for the shared headers.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 release=${1:?usage: build-module.sh <release> <flavour> <out.ko>}
 flavour=${2:?flavour}
 out=${3:?output path}
+moddir=${4:-}
 
 kdir=$("$TCPSTAT_ROOT/scripts/prepare-kernel.sh" "$release" "$flavour")
 headers=$(cat "$kdir/headers")
@@ -21,6 +24,13 @@ rm -rf "${croot:?}$work"
 mkdir -p "$croot$work"
 cp -a "$TCPSTAT_ROOT/Kbuild" "$TCPSTAT_ROOT/dkms.conf" "$TCPSTAT_ROOT/kmod" "$croot$work/"
 rm -f "$croot$work"/kmod/*.o "$croot$work"/kmod/*.ko "$croot$work"/kmod/.*.cmd
+built=kmod/tcpstat.ko
+if [ -n "$moddir" ]; then
+	name=$(basename "$moddir")
+	cp -a "$moddir" "$croot$work/$name"
+	echo "obj-m += $name/" >"$croot$work/Kbuild"
+	built=$name/$name.ko
+fi
 
 log="$croot$work/build.log"
 if ! in_chroot "$release" make -C "$headers" M="$work" modules >"$log" 2>&1; then
@@ -31,5 +41,5 @@ if grep -Ei 'warning:|error:' "$log" >&2; then
 	die "module build for $release $flavour ($(cat "$kdir/kver")) has warnings (above)"
 fi
 mkdir -p "$(dirname "$out")"
-cp "$croot$work/kmod/tcpstat.ko" "$out"
+cp "$croot$work/$built" "$out"
 log "built $out for $(cat "$kdir/kver")"

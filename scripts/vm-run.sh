@@ -12,6 +12,7 @@
 #   --timeout SECONDS  hard limit for the whole boot (default 900)
 #   --out DIR          where the logs go (default build/vm/<release>-<flavour>)
 #   --env NAME=VALUE   passed to the guest script (repeatable)
+#   --extra-ko FILE    another module for the guest, as /extra/<name> (repeatable)
 #
 # The guest's results come back on a second serial port (ttyS1), its kernel
 # console on the first. The run fails if the results hold a "not ok" line,
@@ -21,7 +22,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel="" ko="" run="" append="" mem=1G smp=2 timeout=900 out="" envs=()
+kernel="" ko="" run="" append="" mem=1G smp=2 timeout=900 out="" envs=() extras=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2 ;;
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 ;;
 	--out) out=$2 ;;
 	--env) envs+=("$2") ;;
+	--extra-ko) extras+=("$2") ;;
 	*) echo "vm-run.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift 2 || { echo "vm-run.sh: option '$1' needs a value" >&2; exit 2; }
@@ -96,6 +98,8 @@ for m in inet_diag tcp_diag; do add_module "$m"; done
 printf '%s\n' "${modlist[@]}" >"$stage/etc/tcpstat-modules"
 
 cp "$ko" "$stage/tcpstat.ko"
+mkdir -p "$stage/extra"
+for f in "${extras[@]}"; do cp "$f" "$stage/extra/"; done
 cp "$TCPSTAT_ROOT"/tests/vm/*.sh "$stage/tests/"
 [ -x "$TCPSTAT_ROOT/tests/vm/sockfarm" ] && cp "$TCPSTAT_ROOT/tests/vm/sockfarm" "$stage/usr/bin/"
 [ -x "$TCPSTAT_ROOT/tests/bench/measure" ] && cp "$TCPSTAT_ROOT/tests/bench/measure" "$stage/usr/bin/"
@@ -121,6 +125,8 @@ chmod 755 "$stage" # mktemp made it 0700: it becomes the guest's /
 # after the TSC clocksource switch). The guest still has $smp CPUs that
 # interleave; TCPSTAT_TCG_THREAD=multi trades that safety for speed.
 tcg_thread=${TCPSTAT_TCG_THREAD:-single}
+# The emulated CPU (TCPSTAT_QEMU_CPU), e.g. "max,la57=off" for 4-level paging.
+qemu_cpu=${TCPSTAT_QEMU_CPU:-max}
 # panic_on_warn turns any WARN into a panic, panic=-1 reboots at once and
 # -no-reboot ends QEMU: a warning can never pass unseen.
 cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic printk.time=1 $append"
@@ -128,7 +134,7 @@ log "booting $kver ($release $flavour) with tests/vm/$run"
 start=$(date +%s)
 rc=0
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	-machine pc -accel "tcg,thread=$tcg_thread" -cpu max -m "$mem" -smp "$smp" \
+	-machine pc -accel "tcg,thread=$tcg_thread" -cpu "$qemu_cpu" -m "$mem" -smp "$smp" \
 	-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.cpio" -append "$cmdline" \
 	-display none -monitor none -no-reboot -nic none \
 	-serial "file:$out/console.log" -serial "file:$out/results.log" || rc=$?
@@ -153,7 +159,11 @@ else
 		status=1
 	fi
 fi
-if grep -En 'BUG:|WARNING:|Call Trace|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|hung_task|rcu.*stall|INFO: rcu|UBSAN|KASAN|kmemleak|list_add corruption|list_del corruption|refcount_t:|Unknown symbol|tainted: .*[DW]' \
+# Kernel reports of any kind. The console also holds benign lines that
+# name the debuggers (kmemleak's start, "RCU lockdep checking is
+# enabled"), so the patterns are those of reports. A warning from the
+# module's own pr_warn (a refused parameter) is expected and not matched.
+if grep -En 'BUG:|WARNING:|Call Trace|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu.*(stall|detected)|UBSAN:|KASAN:|kmemleak: .*suspected|possible (recursive|circular) lock|inconsistent lock state|lock held when returning|sleeping function called from invalid context|list_add corruption|list_del corruption|refcount_t:|Unknown symbol|tainted: .*[DW]' \
 	"$out/console.log" >"$out/warnings.log"; then
 	log "FAIL: kernel warnings on $kver:"
 	head -n 40 "$out/warnings.log" >&2

@@ -7,12 +7,17 @@
 # looping reader to connection establishment.
 # TCPSTAT_BENCH_SIZES: socket counts to reach (default below);
 # TCPSTAT_BENCH_RATE_AT: the N where the connection rate is measured,
-# TCPSTAT_BENCH_RATE_SECONDS and _ROUNDS: how long and how many rounds.
+# TCPSTAT_BENCH_RATE_SECONDS and _ROUNDS: how long and how many rounds;
+# TCPSTAT_BENCH_NETNS (100) namespaces with TCPSTAT_BENCH_NETNS_CONNS (50)
+# connections each for the all-namespaces rows ("allns ..." methods, with
+# the number of namespaces in the sockets column).
 . /tests/lib.sh
 SIZES=${TCPSTAT_BENCH_SIZES:-"0 1000 10000 100000 200000 500000 1000000"}
 RATE_AT=${TCPSTAT_BENCH_RATE_AT:-100000}
 RATE_SECONDS=${TCPSTAT_BENCH_RATE_SECONDS:-10}
 RATE_ROUNDS=${TCPSTAT_BENCH_RATE_ROUNDS:-3}
+NETNS=${TCPSTAT_BENCH_NETNS:-100}
+NETNS_CONNS=${TCPSTAT_BENCH_NETNS_CONNS:-50}
 T=/tmp/bench
 mkdir -p $T
 
@@ -20,6 +25,7 @@ sysctl -qw fs.nr_open=8388608 fs.file-max=8388608
 ulimit -n 8388608 || ulimit -n 1048576
 sysctl -qw net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
 insmod /tcpstat.ko || { echo "not ok 1 - insmod"; exit 1; }
+[ -e /extra/walkprof.ko ] && insmod /extra/walkprof.ko
 echo "meta,guest: $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
 echo "meta,$(dmesg | grep -o 'TCP established hash table entries: [0-9]*' | sed 's/TCP established hash table entries:/established hash table (ehash) buckets:/')"
 
@@ -61,17 +67,26 @@ measure_all() {
 	n=$1
 	RUNS=$(runs_for "$n")
 	bench_read "$n" read:/proc/tcpstat /proc/tcpstat
+	bench_read "$n" read:/proc/net/tcpstat_ports /proc/net/tcpstat_ports
 	bench_read "$n" read:/proc/net/tcp+tcp6 /proc/net/tcp
 	bench "$n" "cat /proc/tcpstat" cat /proc/tcpstat
 	bench "$n" "process start (true)" true
 	bench "$n" "tcpstat --version" tcpstat --version
 	bench "$n" "tcpstat kmod" tcpstat --backend kmod
+	bench "$n" "tcpstat kmod --ports" tcpstat --backend kmod --ports
 	bench "$n" "tcpstat netlink" tcpstat --backend netlink
 	bench "$n" "tcpstat procfs" tcpstat --backend procfs
 	bench "$n" "ss -tan | wc -l" sh -c 'ss -tan | wc -l'
 	bench "$n" "ss -s" ss -s
 	bench "$n" "netlink INET_DIAG_INFO (node_exporter)" nldiag
 	bench "$n" "cat /proc/net/tcp /proc/net/tcp6" cat /proc/net/tcp /proc/net/tcp6
+}
+
+# The walk taken apart (tests/bench/walkprof): best of five in-kernel
+# timings of each variant, "prof,<sockets>,<variant>,<ns>".
+walkprof() {
+	[ -r /proc/net/walkprof ] || return 0
+	sed -n "s/^walkprof \([a-z]*\) \([0-9]*\)$/prof,$1,\1,\2/p" /proc/net/walkprof
 }
 
 # The connection rate with one reader looping on a method: the churn on
@@ -142,11 +157,37 @@ for target in $SIZES; do
 	n=$(total_sockets)
 	section "measuring at $n sockets"
 	measure_all "$n"
+	walkprof "$n"
 	if [ "$target" = "$RATE_AT" ]; then
 		section "connection rate at $n sockets"
 		rates
 	fi
 done
 for p in $pids; do farm_stop $p; done
+
+# Every namespace's counts from the host: one read of the module's file
+# against the reporter entering each namespace (netlink, procfs).
+section "all namespaces: $NETNS namespaces"
+i=1
+while [ $i -le $NETNS ]; do
+	mkdir -p $T/ns$i
+	unshare -n sh /tests/netns-child.sh $T/ns$i 0 $NETNS_CONNS >/dev/null 2>&1 &
+	i=$((i + 1))
+done
+i=0
+while [ "$(ls $T/ns*/ready 2>/dev/null | wc -l)" -lt $NETNS ] && [ $i -lt 3000 ]; do
+	usleep 100000
+	i=$((i + 1))
+done
+n=$(total_sockets)
+nsn=$(ls $T/ns*/ready 2>/dev/null | wc -l)
+echo "meta,all-namespaces benchmark: $nsn namespaces, each with $NETNS_CONNS connections ($((2 * NETNS_CONNS)) sockets) and a listener per family; $(grep -c ' ipv4 ' /proc/net/tcpstat_netns) namespaces with sockets in all"
+RUNS=10
+bench_read "$nsn" "allns read:/proc/net/tcpstat_netns" /proc/net/tcpstat_netns
+bench "$nsn" "allns tcpstat kmod --all-netns" tcpstat --backend kmod --all-netns
+bench "$nsn" "allns tcpstat netlink --all-netns" tcpstat --backend netlink --all-netns
+bench "$nsn" "allns tcpstat procfs --all-netns" tcpstat --backend procfs --all-netns
+for d in $T/ns*; do touch $d/release; done
+wait
 check "benchmark ran every method at every size" test $BENCH_FAILED -eq 0
 done_testing

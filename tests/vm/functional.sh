@@ -70,17 +70,11 @@ C=$T/child
 mkdir -p $C
 unshare -n sh /tests/netns-child.sh $C &
 CHILD_SH=$!
-i=0
-while [ ! -e $C/started ] && [ $i -lt 300 ]; do
-	usleep 50000
-	i=$((i + 1))
-done
+deadline 15
+while [ ! -e $C/started ] && in_time; do usleep 50000; done
 [ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ] && echo 0 >/proc/sys/net/ipv4/tcp_child_ehash_entries
-i=0
-while [ ! -e $C/ready ] && [ $i -lt 600 ] && kill -0 $CHILD_SH 2>/dev/null; do
-	usleep 100000
-	i=$((i + 1))
-done
+deadline 60
+while [ ! -e $C/ready ] && in_time && kill -0 $CHILD_SH 2>/dev/null; do usleep 100000; done
 if [ -e $C/ready ]; then
 	CPID=$(cat $C/pid)
 	if [ -r /proc/sys/net/ipv4/tcp_ehash_entries ]; then
@@ -134,8 +128,8 @@ section "the reporter when its sources fail"
 # skipped, and the stream goes on when the module is back.
 lines() { wc -l <$T/stream.out; }
 wait_lines() {
-	i=0
-	while [ "$(lines)" -lt "$1" ] && [ $i -lt 100 ]; do usleep 100000; i=$((i + 1)); done
+	deadline 10
+	while [ "$(lines)" -lt "$1" ] && in_time; do usleep 100000; done
 }
 tcpstat --backend kmod --interval 0.2 >$T/stream.out 2>$T/stream.err &
 SP=$!

@@ -24,6 +24,14 @@ check() {
 
 diag() { echo "# $*"; }
 
+# Time limits: deadline SECONDS sets DEADLINE, in_time is true until it.
+# They count the guest's uptime, not loop turns (a slow kernel makes every
+# turn slower), and TCPSTAT_TIME_SCALE stretches them for debug kernels.
+TIME_SCALE=${TCPSTAT_TIME_SCALE:-1}
+uptime_s() { cut -d. -f1 /proc/uptime; }
+deadline() { DEADLINE=$(($(uptime_s) + $1 * TIME_SCALE)); }
+in_time() { [ "$(uptime_s)" -lt "$DEADLINE" ]; }
+
 # section <name>: a diagnostic line with the guest's uptime, so slow parts
 # of a run show in the results.
 section() { echo "# --- $* (t=$(cut -d' ' -f1 /proc/uptime)s)"; }
@@ -153,11 +161,9 @@ data_format_ok() {
 # view in file $1: sockets take a moment to reach their final state.
 wait_kernel_view() {
 	want=$(cat "$1")
-	i=0
-	limit=$((${2:-15} * 10))
+	deadline "${2:-15}"
 	while [ "$(kernel_view)" != "$want" ]; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && return 1
+		in_time || return 1
 		usleep 100000
 	done
 	return 0
@@ -196,14 +202,13 @@ farm_start() {
 	shift
 	sockfarm "$@" >"$name.out" 2>"$name.err" &
 	FARM_PID=$!
-	i=0
+	deadline 120
 	while ! grep -q '^ready$' "$name.out" 2>/dev/null; do
 		if ! kill -0 $FARM_PID 2>/dev/null; then
 			diag "sockfarm $* died: $(cat "$name.err")"
 			return 1
 		fi
-		i=$((i + 1))
-		[ $i -ge 1200 ] && { diag "sockfarm $* not ready after 120 s"; return 1; }
+		in_time || { diag "sockfarm $* not ready after $((120 * TIME_SCALE)) s"; return 1; }
 		usleep 100000
 	done
 	grep '^ipv[46] ' "$name.out" >"$name.view"

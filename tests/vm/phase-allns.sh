@@ -28,10 +28,13 @@ allns_format_ok() {
 READER=$!
 (
 	n=0
+	# At most a few per second: each one's teardown is asynchronous work
+	# that a debug kernel does slowly.
 	while [ ! -e $T/stop ]; do
 		unshare -n true
 		unshare -n sh -c 'ip link set lo up; sockfarm churn --seconds 1 --linger0 >/dev/null'
 		n=$((n + 2))
+		sleep 1
 	done
 	echo "$n" >$T/churned
 ) &
@@ -52,22 +55,18 @@ while [ $i -le 10 ]; do
 	echo $! >$T/ns$i/sh
 	# The table size is read when the namespace is made: wait for it
 	# before the next one changes the sysctl.
-	j=0
-	while [ ! -e $T/ns$i/started ] && [ $j -lt 300 ]; do
-		usleep 50000
-		j=$((j + 1))
-	done
+	deadline 15
+	while [ ! -e $T/ns$i/started ] && in_time; do usleep 50000; done
 	i=$((i + 1))
 done
 [ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ] && echo 0 >/proc/sys/net/ipv4/tcp_child_ehash_entries
 ready=0
-i=0
-while [ $i -lt 1200 ]; do
+deadline 120
+while in_time; do
 	ready=$(ls $T/ns*/ready 2>/dev/null | wc -l)
 	[ "$ready" -eq 10 ] && break
 	[ "$(ls $T/ns*/error 2>/dev/null | wc -l)" -gt 0 ] && break
 	usleep 100000
-	i=$((i + 1))
 done
 check "ten namespaces built their sockets ($(cat $T/ns*/error 2>/dev/null | head -n 1))" test "$ready" -eq 10
 
@@ -130,11 +129,8 @@ only_minisocks() {
 	grep -Ff $T/inodes $NSFILE >$T/left
 	awk '{ for (i = 4; i <= 14; i++) if (i != 8 && i != 9 && $i != 0) bad = 1 } END { exit bad }' $T/left
 }
-i=0
-while [ $i -lt 300 ] && ! only_minisocks; do
-	usleep 100000
-	i=$((i + 1))
-done
+deadline 30
+while in_time && ! only_minisocks; do usleep 100000; done
 check "destroyed namespaces leave at most their minisocks in the host file" only_minisocks
 sed 's/^/# left: /' $T/left
 touch $T/stop

@@ -82,13 +82,19 @@ static const struct fam fams[NFAMS] = {
 /* Expected counts: [family][state number], index 0 unused. */
 typedef unsigned counts_t[NFAMS][NSTATES + 1];
 
-#define WAIT_MS 15000 /* longest wait for any state */
+#define WAIT_MS 15000 /* longest wait for any state, times TCPSTAT_TIME_SCALE */
 #define MAX_SCALE 1000
 #define SMALL_RCVBUF 2048 /* kernel doubles it: a window of a few KB */
 #define SENDER_SNDBUF 16384 /* sender queue well above what a peer can take */
 #define SYN_RETRIES 127 /* TCP_SYNCNT maximum: SYN_SENT holds for hours */
 #define DEFER_SECS 3600 /* TCP_DEFER_ACCEPT: requests hold about an hour */
 #define FILL_BATCH 256 /* connects in flight per batch in "fill" */
+
+/*
+ * The longest wait for any state. A slow kernel (a debug build under
+ * emulation) needs more: TCPSTAT_TIME_SCALE multiplies it.
+ */
+static int wait_ms = WAIT_MS;
 
 /* ------------------------------------------------------------------ */
 /* Errors and small utilities                                          */
@@ -499,7 +505,7 @@ static int poll_one(int fd, short events, long long deadline, const char *what,
 
 		check_interrupted(what);
 		if (left <= 0)
-			die(what, "timed out after %d s waiting for %s", WAIT_MS / 1000,
+			die(what, "timed out after %d s waiting for %s", wait_ms / 1000,
 			    waiting_for);
 		n = poll(&p, 1, left > 100 ? 100 : (int)left);
 		if (n > 0)
@@ -513,7 +519,7 @@ static void wait_connected(struct job *j, int fd)
 {
 	int err;
 
-	poll_one(fd, POLLOUT, now_ms() + WAIT_MS, j->tag, "connect");
+	poll_one(fd, POLLOUT, now_ms() + wait_ms, j->tag, "connect");
 	err = get_opt(fd, SOL_SOCKET, SO_ERROR, j->tag, "getsockopt(SO_ERROR)");
 	if (err) {
 		errno = err;
@@ -543,7 +549,7 @@ static int accept_peer(struct job *j, const struct listener *l, int c)
 	socklen_t ml = sizeof(mine), pl = sizeof(peer);
 	int s;
 
-	poll_one(l->fd, POLLIN, now_ms() + WAIT_MS, j->tag, "accept");
+	poll_one(l->fd, POLLIN, now_ms() + wait_ms, j->tag, "accept");
 	s = accept4(l->fd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
 	if (s < 0)
 		die_sys(j->tag, "accept");
@@ -575,12 +581,12 @@ static struct pair *make_pairs(struct job *j, const struct listener *l,
 
 /*
  * Poll until the client of every pair is in state wc and the server in ws
- * (0: do not care), at most WAIT_MS. On timeout name the first laggard.
+ * (0: do not care), at most wait_ms. On timeout name the first laggard.
  */
 static void wait_pairs(struct job *j, const struct pair *p, int wc, int ws,
 		       const char *step)
 {
-	long long deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + wait_ms;
 	unsigned done = 0;
 	int pause_ms = 1;
 
@@ -602,7 +608,7 @@ static void wait_pairs(struct job *j, const struct pair *p, int wc, int ws,
 			die(j->tag, "%s: %s %u of %u still in %s, want %s after %d s",
 			    step, client ? "client" : "server", done + 1, j->n,
 			    state_name(client ? sc : ss),
-			    state_name(client ? wc : ws), WAIT_MS / 1000);
+			    state_name(client ? wc : ws), wait_ms / 1000);
 		}
 		backoff(&pause_ms);
 	}
@@ -611,7 +617,7 @@ static void wait_pairs(struct job *j, const struct pair *p, int wc, int ws,
 /* Poll until l's accept queue holds exactly want connections. */
 static void wait_accept_queue(struct job *j, const struct listener *l, unsigned want)
 {
-	long long deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + wait_ms;
 	int pause_ms = 1;
 	unsigned have;
 
@@ -619,7 +625,7 @@ static void wait_accept_queue(struct job *j, const struct listener *l, unsigned 
 		check_interrupted(j->tag);
 		if (now_ms() > deadline)
 			die(j->tag, "accept queue holds %u connections, want %u after %d s",
-			    have, want, WAIT_MS / 1000);
+			    have, want, wait_ms / 1000);
 		backoff(&pause_ms);
 	}
 }
@@ -641,7 +647,7 @@ static void half_close(struct job *j, int fd)
 static void queue_unsent(struct job *j, int fd, unsigned over)
 {
 	static const char junk[4096];
-	long long deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + wait_ms;
 	int pause_ms = 1;
 	unsigned have;
 
@@ -656,7 +662,7 @@ static void queue_unsent(struct job *j, int fd, unsigned over)
 		check_interrupted(j->tag);
 		if (now_ms() > deadline)
 			die(j->tag, "only %u bytes stay unsent after %d s, need more than %u",
-			    have, WAIT_MS / 1000, over);
+			    have, wait_ms / 1000, over);
 		backoff(&pause_ms);
 	}
 }
@@ -1097,7 +1103,7 @@ static const char *held_wrong(const struct held *h, char *buf, size_t len)
  */
 static void verify_farm(const struct farm *fm)
 {
-	long long deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + wait_ms;
 	int pause_ms = 1;
 	size_t done = 0;
 	char why[128], tag[48];
@@ -1114,7 +1120,7 @@ static void verify_farm(const struct farm *fm)
 			const struct held *h = &fm->held[done];
 
 			snprintf(tag, sizeof(tag), "%s %s", h->recipe, fams[h->fam].name);
-			die(tag, "%s after %d s", bad, WAIT_MS / 1000);
+			die(tag, "%s after %d s", bad, wait_ms / 1000);
 		}
 		backoff(&pause_ms);
 	}
@@ -1290,7 +1296,7 @@ static struct listener svc_listen(struct job *j, struct svc *v, int reuseport, i
 /* Accept client c's connection from whichever listener of a group has it. */
 static int accept_any(struct job *j, const struct listener *ls, unsigned nl, int c)
 {
-	long long deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + wait_ms;
 	int pause_ms = 1;
 
 	for (;;) {
@@ -1300,7 +1306,7 @@ static int accept_any(struct job *j, const struct listener *ls, unsigned nl, int
 		check_interrupted(j->tag);
 		if (now_ms() > deadline)
 			die(j->tag, "no listener of the group got the connection after %d s",
-			    WAIT_MS / 1000);
+			    wait_ms / 1000);
 		backoff(&pause_ms);
 	}
 }
@@ -1474,7 +1480,7 @@ struct churn_end {
  */
 static void set_timeout(int fd, int opt, const char *what)
 {
-	struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
+	struct timeval tv = { .tv_sec = wait_ms / 1000 };
 
 	if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)))
 		die_sys(what, opt == SO_SNDTIMEO ? "setsockopt(SO_SNDTIMEO)"
@@ -1677,9 +1683,9 @@ static void __attribute__((noreturn)) fill_stalled(struct fill_part *fp, unsigne
 		if (err || st != ST_ESTABLISHED)
 			die(j->tag, "connection %u: %s, state %s (%u of %u accepted in %d s)",
 			    fp->first + fp->made + i, err ? strerror(err) : "no error",
-			    state_name(st), accepted, n, WAIT_MS / 1000);
+			    state_name(st), accepted, n, wait_ms / 1000);
 	}
-	die(j->tag, "%u of %u connections accepted in %d s", accepted, n, WAIT_MS / 1000);
+	die(j->tag, "%u of %u connections accepted in %d s", accepted, n, wait_ms / 1000);
 }
 
 /*
@@ -1690,7 +1696,7 @@ static void __attribute__((noreturn)) fill_stalled(struct fill_part *fp, unsigne
 static void fill_batch(struct fill_part *fp, int ep, unsigned n)
 {
 	int *servers = xcalloc(n, sizeof(int), fp->job.tag);
-	long long deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + wait_ms;
 	unsigned accepted = 0;
 
 	for (unsigned i = 0; i < n; i++)
@@ -1968,6 +1974,12 @@ static void __attribute__((noreturn)) usage(void)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("TCPSTAT_TIME_SCALE")) {
+		int scale = atoi(getenv("TCPSTAT_TIME_SCALE"));
+
+		if (scale > 1 && scale <= 1000)
+			wait_ms = WAIT_MS * scale;
+	}
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[1], "build"))
