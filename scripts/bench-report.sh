@@ -46,7 +46,7 @@ To reproduce: \`make bench\` (all defaults), or for one kernel
 EOF2
 
 for csv in "$dir"/*.csv; do
-	case $csv in *-rate.csv | *-walk.csv) continue ;; esac
+	case $csv in *-rate.csv | *-walk.csv | *-lock.csv) continue ;; esac
 	name=$(basename "$csv" .csv)
 	rate=$dir/$name-rate.csv
 	# The all-namespaces rows (their "sockets" column counts namespaces)
@@ -121,6 +121,19 @@ for csv in "$dir"/*.csv; do
 		END { for (i = 1; i <= k; i++) { n = ns[i]
 			printf "| %d | %s | %s | %s | %s | %.0f ns |\n", n, ms(t[n, "chase"]), ms(t[n, "locks"]),
 				ms(t[n, "locked"]), ms(t[n, "full"]), t[n, "full"] / n } }' "$walkcsv"
+		echo
+	fi
+
+	lockcsv=$dir/$name-lock.csv
+	if [ -f "$lockcsv" ] && [ "$(wc -l <"$lockcsv")" -gt 1 ]; then
+		echo "### How long the walk holds one bucket lock"
+		echo
+		echo "With \`lock_stats=1\`, the longest hold of any one bucket lock over twenty reads"
+		echo "(emulated time: on hardware it is a fraction of this):"
+		echo
+		echo "| sockets | table | buckets | buckets locked | longest hold |"
+		echo "|---:|---|---:|---:|---:|"
+		awk -F, 'NR > 1 { printf "| %d | %s | %d | %d | %.1f µs |\n", $2, $3, $4, $5, $6 / 1000 }' "$lockcsv"
 		echo
 	fi
 

@@ -72,6 +72,10 @@ for k in $kernels; do
 	} >"$outdir/$name-rate.csv"
 	sed -n 's/^meta,//p' "$vmout/results.log" | tr -d '\r' >"$outdir/$name.meta"
 	{
+		echo "kernel,sockets,table,buckets,locked_buckets,max_lock_ns"
+		sed -n "s/^lock,/$kver,/p" "$vmout/results.log" | tr -d '\r'
+	} >"$outdir/$name-lock.csv"
+	{
 		echo "kernel,sockets,variant,best_ns"
 		sed -n "s/^prof,/$kver,/p" "$vmout/results.log" | tr -d '\r'
 	} >"$outdir/$name-walk.csv"

@@ -3,8 +3,9 @@
 # the same sockets at growing N. Prints CSV rows prefixed "csv," that
 # scripts/bench.sh collects:
 #   csv,<sockets>,<method>,<runs>,<wall_med_us>,<wall_p95_us>,<cpu_med_us>,<cpu_p95_us>,<maxrss_kb>
-# and "rate,<sockets>,<reader>,<connections per second>" for the cost of a
-# looping reader to connection establishment.
+# "rate,<sockets>,<reader>,<connections per second>" for the cost of a
+# looping reader to connection establishment, and
+# "lock,<sockets>,<table>,<buckets>,<locked>,<longest hold ns>".
 # TCPSTAT_BENCH_SIZES: socket counts to reach (default below);
 # TCPSTAT_BENCH_RATE_AT: the N where the connection rate is measured,
 # TCPSTAT_BENCH_RATE_SECONDS and _ROUNDS: how long and how many rounds;
@@ -159,6 +160,14 @@ for target in $SIZES; do
 	measure_all "$n"
 	walkprof "$n"
 	if [ "$target" = "$RATE_AT" ]; then
+		# The longest a walk holds one bucket lock (lock_stats=1), over
+		# twenty reads, and the table's shape.
+		echo 1 >/sys/module/tcpstat/parameters/lock_stats
+		for r in $(seq 20); do cat /proc/net/tcpstat_data; done |
+			awk -v n="$n" '$1 == "walk" && $2 != "table" {
+				if ($5 > m[$2]) m[$2] = $5; b[$2] = $3; l[$2] = $4 }
+			END { for (t in m) printf "lock,%d,%s,%d,%d,%d\n", n, t, b[t], l[t], m[t] }'
+		echo 0 >/sys/module/tcpstat/parameters/lock_stats
 		section "connection rate at $n sockets"
 		rates
 	fi
