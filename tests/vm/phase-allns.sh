@@ -46,8 +46,10 @@ while [ $i -le 10 ]; do
 	if [ -w /proc/sys/net/ipv4/tcp_child_ehash_entries ]; then
 		echo $(((i % 2) * 16)) >/proc/sys/net/ipv4/tcp_child_ehash_entries
 	fi
-	# Odd ones build every state, even ones only connections.
-	if [ $((i % 2)) = 1 ]; then
+	# Odd ones build every state, even ones only connections. On a slow
+	# (debug) kernel the ten take minutes to build, longer than TIME_WAIT
+	# lives: then only connections, which hold still.
+	if [ $((i % 2)) = 1 ] && [ "$TIME_SCALE" = 1 ]; then
 		unshare -n sh /tests/netns-child.sh $T/ns$i $i $((i * 20)) &
 	else
 		unshare -n sh /tests/netns-child.sh $T/ns$i 0 $((i * 30)) &
