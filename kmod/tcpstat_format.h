@@ -98,8 +98,10 @@
 #define TCPSTAT_SECTION_PORTS "ports"
 #define TCPSTAT_SECTION_NETNS "netns"
 #define TCPSTAT_END "end"
-/* The key and figure columns of the ports and netns sections (the state
- * columns follow them). */
+/*
+ * The key and figure columns of the ports and netns sections (the state
+ * columns follow them).
+ */
 #define TCPSTAT_PORTS_COLUMNS "port listeners accept_queue backlog fullest_queue fullest_backlog"
 #define TCPSTAT_COLUMN_INODE "inode"
 

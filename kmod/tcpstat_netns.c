@@ -128,8 +128,10 @@ static int tcpstat_netns_fill(struct net *unused, struct tcpstat_buf *b)
 	err = tcpstat_nsmap_build(&m);
 	if (err)
 		return err;
-	/* The shared tables: every namespace's listeners, and the
-	 * established sockets of those without a private table. */
+	/*
+	 * The shared tables: every namespace's listeners, and the
+	 * established sockets of those without a private table.
+	 */
 	tcpstat_walk_init(&w, NULL, NULL);
 	w.nsmap = &m;
 	tcpstat_walk_listeners(&w, global);
