@@ -37,7 +37,7 @@ need_host_pkgs gnuplot-nox
 # One host thread per vCPU, so a reader on one vCPU and the connection
 # loop on the other run in parallel, as on a real machine.
 export TCPSTAT_TCG_THREAD=multi
-mkdir -p "$outdir"
+mkdir -p "$outdir" "$TCPSTAT_ROOT/build/vm"
 
 status=0
 for k in $kernels; do
