@@ -9,10 +9,16 @@
  *   locked  chase under the bucket locks
  *   full    the whole count (the fields tcpstat reads, under the locks)
  * The differences give what each part costs: the chain chase is the
- * floor of any method that looks at every socket.
+ * floor of any method that looks at every socket. Then one more full walk
+ * times every bucket lock hold and prints their distribution (log2
+ * histogram: hold_p50, hold_p99, hold_p999 are upper bounds of a power-of-2
+ * bucket; hold_max exact), to tell a slow walk from one long preemption.
  */
 #include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -30,6 +36,16 @@ struct walkprof_counts {
 	unsigned int n[2][12];
 };
 
+/* Per-hold times of one full walk, when timed (reads are serialised by
+ * walkprof_mutex, so one static histogram is enough). */
+struct walkprof_holds {
+	u64 hist[64];
+	u64 n;
+	u64 max;
+};
+static struct walkprof_holds walkprof_holds;
+static DEFINE_MUTEX(walkprof_mutex);
+
 static void walkprof_count(struct walkprof_counts *c, const struct sock *sk)
 {
 	int state = READ_ONCE(sk->sk_state);
@@ -44,7 +60,7 @@ static void walkprof_count(struct walkprof_counts *c, const struct sock *sk)
 }
 
 static void walkprof_walk(struct net *net, struct inet_hashinfo *h, int mode,
-			  struct walkprof_counts *c)
+			  struct walkprof_counts *c, struct walkprof_holds *holds)
 {
 	unsigned long i;
 
@@ -54,12 +70,15 @@ static void walkprof_walk(struct net *net, struct inet_hashinfo *h, int mode,
 		struct hlist_nulls_node *node;
 		spinlock_t *l;
 		struct sock *sk;
+		u64 t0 = 0;
 
 		if (hlist_nulls_empty(&head->chain))
 			continue;
 		l = inet_ehash_lockp(h, i);
 		if (lock)
 			spin_lock_bh(l);
+		if (holds)
+			t0 = ktime_get_ns();
 		if (mode != LOCKS) {
 			sk_nulls_for_each(sk, node, &head->chain) {
 				if (mode != FULL)
@@ -68,10 +87,51 @@ static void walkprof_walk(struct net *net, struct inet_hashinfo *h, int mode,
 					walkprof_count(c, sk);
 			}
 		}
+		if (holds) {
+			u64 d = ktime_get_ns() - t0;
+
+			holds->hist[d ? ilog2(d) : 0]++;
+			holds->n++;
+			holds->max = max(holds->max, d);
+		}
 		if (lock)
 			spin_unlock_bh(l);
 		cond_resched();
 	}
+}
+
+/* The smallest power of two at or above the hold time of the given
+ * fraction (per mille) of all holds. */
+static u64 walkprof_quantile(const struct walkprof_holds *holds, u64 permille)
+{
+	u64 want = div_u64(holds->n * permille + 999, 1000), seen = 0;
+	int b;
+
+	for (b = 0; b < 64; b++) {
+		seen += holds->hist[b];
+		if (seen >= want)
+			return b < 63 ? 2ULL << b : U64_MAX;
+	}
+	return holds->max;
+}
+
+static void walkprof_print_holds(struct seq_file *seq, struct net *net,
+				 struct inet_hashinfo *h)
+{
+	struct walkprof_holds *holds = &walkprof_holds;
+	struct walkprof_counts c;
+
+	mutex_lock(&walkprof_mutex);
+	memset(holds, 0, sizeof(*holds));
+	memset(&c, 0, sizeof(c));
+	walkprof_walk(net, h, FULL, &c, holds);
+	if (holds->n) {
+		seq_printf(seq, "walkprof hold_p50 %llu\n", walkprof_quantile(holds, 500));
+		seq_printf(seq, "walkprof hold_p99 %llu\n", walkprof_quantile(holds, 990));
+		seq_printf(seq, "walkprof hold_p999 %llu\n", walkprof_quantile(holds, 999));
+		seq_printf(seq, "walkprof hold_max %llu\n", holds->max);
+	}
+	mutex_unlock(&walkprof_mutex);
 }
 
 static int walkprof_show(struct seq_file *seq, void *v)
@@ -88,12 +148,13 @@ static int walkprof_show(struct seq_file *seq, void *v)
 			u64 t0 = ktime_get_ns();
 
 			memset(&c, 0, sizeof(c));
-			walkprof_walk(net, h, mode, &c);
+			walkprof_walk(net, h, mode, &c, NULL);
 			best = min(best, ktime_get_ns() - t0);
 		}
 		seq_printf(seq, "walkprof %s %llu\n", walkprof_modes[mode], best);
 	}
 	seq_printf(seq, "walkprof buckets %lu\n", (unsigned long)h->ehash_mask + 1);
+	walkprof_print_holds(seq, net, h);
 	return 0;
 }
 
