@@ -87,7 +87,7 @@ measure_all() {
 # timings of each variant, "prof,<sockets>,<variant>,<ns>".
 walkprof() {
 	[ -r /proc/net/walkprof ] || return 0
-	sed -n "s/^walkprof \([a-z]*\) \([0-9]*\)$/prof,$1,\1,\2/p" /proc/net/walkprof
+	sed -n "s/^walkprof \([a-z_0-9]*\) \([0-9]*\)$/prof,$1,\1,\2/p" /proc/net/walkprof
 }
 
 # The connection rate with one reader looping on a method: the churn on
