@@ -180,7 +180,7 @@ section "all namespaces: $NETNS namespaces"
 i=1
 while [ $i -le $NETNS ]; do
 	mkdir -p $T/ns$i
-	unshare -n sh /tests/netns-child.sh $T/ns$i 0 $NETNS_CONNS >/dev/null 2>&1 &
+	TCPSTAT_HOLD_POLL_US=2000000 unshare -n sh /tests/netns-child.sh $T/ns$i 0 $NETNS_CONNS >/dev/null 2>&1 &
 	i=$((i + 1))
 done
 i=0
