@@ -39,6 +39,15 @@ need_host_pkgs gnuplot-nox
 export TCPSTAT_TCG_THREAD=multi
 mkdir -p "$outdir" "$TCPSTAT_ROOT/build/vm"
 
+# extract <tag> <CSV header> <file>: the guest's "<tag>,..." lines of the
+# current kernel's run ($vmout) as CSV rows, its release ($kver) first.
+extract() {
+	{
+		echo "$2"
+		sed -n "s/^$1,/$kver,/p" "$vmout/results.log" | tr -d '\r'
+	} >"$3"
+}
+
 status=0
 for k in $kernels; do
 	release=${k%%:*} flavour=${k#*:}
@@ -62,23 +71,12 @@ for k in $kernels; do
 		continue
 	fi
 	kver=$(cat "$(kernel_dir "$release" "$flavour")/kver")
-	{
-		echo "kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,cpu_p95_us,maxrss_kb"
-		sed -n "s/^csv,/$kver,/p" "$vmout/results.log" | tr -d '\r'
-	} >"$outdir/$name.csv"
-	{
-		echo "kernel,sockets,reader,connections_per_s"
-		sed -n "s/^rate,/$kver,/p" "$vmout/results.log" | tr -d '\r'
-	} >"$outdir/$name-rate.csv"
+	extract csv "kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,cpu_p95_us,maxrss_kb" \
+		"$outdir/$name.csv"
+	extract rate "kernel,sockets,reader,connections_per_s" "$outdir/$name-rate.csv"
 	sed -n 's/^meta,//p' "$vmout/results.log" | tr -d '\r' >"$outdir/$name.meta"
-	{
-		echo "kernel,sockets,table,buckets,locked_buckets,max_lock_ns"
-		sed -n "s/^lock,/$kver,/p" "$vmout/results.log" | tr -d '\r'
-	} >"$outdir/$name-lock.csv"
-	{
-		echo "kernel,sockets,variant,best_ns"
-		sed -n "s/^prof,/$kver,/p" "$vmout/results.log" | tr -d '\r'
-	} >"$outdir/$name-walk.csv"
+	extract lock "kernel,sockets,table,buckets,locked_buckets,max_lock_ns" "$outdir/$name-lock.csv"
+	extract prof "kernel,sockets,variant,best_ns" "$outdir/$name-walk.csv"
 	rows=$(($(wc -l <"$outdir/$name.csv") - 1))
 	want=$(($(echo $sizes | wc -w) * 14 + 4))
 	if [ "$rows" -ne "$want" ]; then
