@@ -8,6 +8,9 @@ set -euo pipefail
 dir=${1:?usage: bench-report.sh <dir>}
 . "$(dirname "$0")/lib.sh"
 
+# has_rows <csv>: the file exists and holds more than its header.
+has_rows() { [ -f "$1" ] && [ "$(wc -l <"$1")" -gt 1 ]; }
+
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 cores=$(nproc)
 
@@ -106,7 +109,7 @@ for csv in "$dir"/*.csv; do
 	echo
 
 	walkcsv=$dir/$name-walk.csv
-	if [ -f "$walkcsv" ] && [ "$(wc -l <"$walkcsv")" -gt 1 ]; then
+	if has_rows "$walkcsv"; then
 		echo "### The walk taken apart"
 		echo
 		echo "\`tests/bench/walkprof\` times variants of the established-table walk inside the"
@@ -125,7 +128,7 @@ for csv in "$dir"/*.csv; do
 	fi
 
 	lockcsv=$dir/$name-lock.csv
-	if [ -f "$lockcsv" ] && [ "$(wc -l <"$lockcsv")" -gt 1 ]; then
+	if has_rows "$lockcsv"; then
 		echo "### How long the walk holds one bucket lock"
 		echo
 		echo "With \`lock_stats=1\`, the longest hold of any one bucket lock over twenty reads"
@@ -167,7 +170,7 @@ for csv in "$dir"/*.csv; do
 		echo
 	fi
 
-	if [ "$(wc -l <"$allns")" -gt 1 ]; then
+	if has_rows "$allns"; then
 		echo "### Every namespace from the host"
 		echo
 		grep -h 'all-namespaces' "$dir/$name.meta" 2>/dev/null | sed 's/^/- /'
@@ -222,7 +225,7 @@ for csv in "$dir"/*.csv; do
 	echo
 	# Why the ratio is what it is: the walk's floor at the largest N it was
 	# profiled at, from walkprof, against the netlink backend's CPU there.
-	if [ -f "$walkcsv" ] && [ "$(wc -l <"$walkcsv")" -gt 1 ]; then
+	if has_rows "$walkcsv"; then
 		awk -F, '
 		FNR == NR { if (FNR > 1) c[$2, $3] = $7; next }
 		FNR > 1 && $3 ~ /^(chase|locks|locked|full)$/ { w[$2, $3] = $4; if ($2 > n) n = $2 }
