@@ -129,18 +129,29 @@ for d in $T/ns*; do wait "$(cat $d/sh)"; done
 cat $T/ns*/ino 2>/dev/null | sed 's/^/netns /; s/$/ /' >$T/inodes
 # A namespace's inode number is reused once it is freed, and the churner
 # keeps creating namespaces: rows under a number that a live process's
-# namespace now has are that new namespace's, not a leftover.
+# namespace has are that new namespace's, not a leftover. The live numbers
+# are listed before and after the read, so a namespace the churner makes
+# while the file is read is known too.
+live_inodes() {
+	for p in /proc/[0-9]*/ns/net; do stat -L -c 'netns %i ' "$p" 2>/dev/null; done
+}
 only_minisocks() {
-	for p in /proc/[0-9]*/ns/net; do stat -L -c 'netns %i ' "$p" 2>/dev/null; done |
-		sort -u >$T/live
+	live_inodes >$T/live
+	cat $NSFILE >$T/nsfile
+	live_inodes >>$T/live
+	sort -u -o $T/live $T/live
 	grep -vFf $T/live $T/inodes >$T/gone || true
 	: >$T/left
-	[ -s $T/gone ] && grep -Ff $T/gone $NSFILE >$T/left
+	[ -s $T/gone ] && grep -Ff $T/gone $T/nsfile >$T/left
 	awk '{ for (i = 4; i <= 14; i++) if (i != 8 && i != 9 && $i != 0) bad = 1 } END { exit bad }' $T/left
 }
+left=1
 deadline 30
-while in_time && ! only_minisocks; do usleep 100000; done
-check "destroyed namespaces leave at most their minisocks in the host file" only_minisocks
+while in_time; do
+	only_minisocks && { left=0; break; }
+	usleep 100000
+done
+check "destroyed namespaces leave at most their minisocks in the host file" test $left -eq 0
 sed 's/^/# left: /' $T/left
 touch $T/stop
 wait $READER $CHURNER
