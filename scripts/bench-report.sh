@@ -255,9 +255,11 @@ for csv in "$dir"/*.csv; do
 		awk -F, -v out="$dir/$name.png" -v title="$kver" '
 		NR > 1 && $2 > 0 { if (!($3 in seen)) { seen[$3] = 1; ms[++nm] = $3 }; d[$3] = d[$3] $2 " " $7 "\n" }
 		END {
-			print "set terminal pngcairo size 1000,650 noenhanced"
+			print "set terminal pngcairo size 1200,700 noenhanced"
 			print "set output \"" out "\""
 			print "set logscale xy"
+			print "set autoscale xfix"
+			print "set offsets graph 0.02, graph 0.02, 0, 0"
 			print "set xlabel \"sockets\""
 			print "set ylabel \"CPU time per sample (µs, median)\""
 			print "set title \"tcpstat benchmark, " title " (QEMU TCG: relative figures)\""
@@ -265,7 +267,11 @@ for csv in "$dir"/*.csv; do
 			print "set grid"
 			for (i = 1; i <= nm; i++) { print "$D" i " << EOD"; printf "%s", d[ms[i]]; print "EOD" }
 			printf "plot "
-			for (i = 1; i <= nm; i++) printf "%s$D%d using 1:2 with linespoints title \"%s\"", (i > 1 ? ", " : ""), i, ms[i]
+			# One colour per method (the default palette repeats after
+			# eight); references (a bare process, --version) dashed.
+			nc = split("#1f77b4 #d62728 #2ca02c #ff7f0e #9467bd #8c564b #e377c2 #17becf #bcbd22 #000000 #7f7f7f #aec7e8 #ff9896 #98df8a #c5b0d5 #c49c94", col, " ")
+			for (i = 1; i <= nm; i++)
+				printf "%s$D%d using 1:2 with linespoints lw 2 pt %d lc rgb \"%s\" dt %d title \"%s\"", (i > 1 ? ", " : ""), i, (i - 1) % 13 + 1, col[(i - 1) % nc + 1], (ms[i] ~ /^process start|--version/ ? 2 : 1), ms[i]
 			print ""
 		}' "$csv" | gnuplot
 	fi
