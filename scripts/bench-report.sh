@@ -234,8 +234,9 @@ for csv in "$dir"/*.csv; do
 			nl = c[n, "tcpstat netlink"] * 1000; rd = c[n, "read:/proc/tcpstat"] * 1000
 			ch = w[n, "chase"]; f = w[n, "full"]
 			print "**Where the module'"'"'s time goes, and the ceiling on the ratio.** At " n " sockets"
-			printf "the whole read of /proc/tcpstat costs %.0f ns per socket; of it, the established-table\n", rd / n
-			printf "walk is %.0f ns, and merely following every chain (no lock, no counting: the floor of\n", f / n
+			printf "the whole read of /proc/tcpstat costs %.0f ns per socket (median of its samples). Timed\n", rd / n
+			printf "apart by walkprof (best of its runs, at another moment of the same guest), the\n"
+			printf "established-table walk is %.0f ns, and merely following every chain (no lock, no counting: the floor of\n", f / n
 			printf "any method that looks at every socket) is %.0f ns, %.0f%% of the walk. The bucket locks\n", ch / n, ch * 100 / f
 			printf "and the state reads add the other %.0f%%. The netlink backend costs %.0f ns per socket,\n", (f - ch) * 100 / f, nl / n
 			printf "so a read that did nothing but the chase would still be only %.0fx cheaper than netlink\n", nl / ch
