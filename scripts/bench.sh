@@ -64,7 +64,7 @@ for k in $kernels; do
 		--env "TCPSTAT_BENCH_SIZES=$sizes" --env "TCPSTAT_BENCH_RATE_AT=$rate_at" \
 		--env "TCPSTAT_BENCH_RATE_SECONDS=$rate_seconds" \
 		--env "TCPSTAT_BENCH_RATE_ROUNDS=$rate_rounds" --env "TCPSTAT_BENCH_NETNS=$netns" >"$vmout.log" 2>&1 || rc=$?
-	grep -v '^csv,\|^rate,' "$vmout.log" | tail -n 30 >&2
+	grep -v '^csv,\|^rate' "$vmout.log" | tail -n 30 >&2
 	if [ $rc != 0 ]; then
 		log "benchmark run on $name failed (log: $vmout.log)"
 		status=1
@@ -73,7 +73,9 @@ for k in $kernels; do
 	kver=$(cat "$(kernel_dir "$release" "$flavour")/kver")
 	extract csv "kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,cpu_p95_us,maxrss_kb" \
 		"$outdir/$name.csv"
-	extract rate "kernel,sockets,reader,connections_per_s" "$outdir/$name-rate.csv"
+	extract rate "kernel,sockets,reader,connections_per_s,round_min,round_max" "$outdir/$name-rate.csv"
+	extract rateshared "kernel,sockets,reader,connections_per_s,round_min,round_max" \
+		"$outdir/$name-rate-shared.csv"
 	sed -n 's/^meta,//p' "$vmout/results.log" | tr -d '\r' >"$outdir/$name.meta"
 	extract lock "kernel,sockets,table,buckets,locked_buckets,max_lock_ns" "$outdir/$name-lock.csv"
 	extract prof "kernel,sockets,variant,best_ns" "$outdir/$name-walk.csv"
@@ -83,9 +85,9 @@ for k in $kernels; do
 		log "benchmark on $name produced $rows of $want rows"
 		status=1
 	fi
-	rates=$(($(wc -l <"$outdir/$name-rate.csv") - 1))
-	if [ "$rates" -ne 8 ]; then
-		log "benchmark on $name produced $rates of 8 connection-rate rows"
+	rates=$(($(wc -l <"$outdir/$name-rate.csv") + $(wc -l <"$outdir/$name-rate-shared.csv") - 2))
+	if [ "$rates" -ne 16 ]; then
+		log "benchmark on $name produced $rates of 16 connection-rate rows"
 		status=1
 	fi
 	log "$name: $rows measurements, $rates connection rates in $outdir"

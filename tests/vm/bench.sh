@@ -3,8 +3,9 @@
 # the same sockets at growing N. Prints CSV rows prefixed "csv," that
 # scripts/bench.sh collects:
 #   csv,<sockets>,<method>,<runs>,<wall_med_us>,<wall_p95_us>,<cpu_med_us>,<cpu_p95_us>,<maxrss_kb>
-# "rate,<sockets>,<reader>,<connections per second>" for the cost of a
-# looping reader to connection establishment, and
+# "rate,<sockets>,<reader>,<connections per second>,<min>,<max>" for the
+# cost of a looping reader to connection establishment, "rateshared,..."
+# likewise for a collector sampling every second on the churn's CPU, and
 # "lock,<sockets>,<table>,<buckets>,<locked>,<longest hold ns>".
 # TCPSTAT_BENCH_SIZES: socket counts to reach (default below);
 # TCPSTAT_BENCH_RATE_AT: the N where the connection rate is measured,
@@ -90,13 +91,21 @@ walkprof() {
 	sed -n "s/^walkprof \([a-z_0-9]*\) \([0-9]*\)$/prof,$1,\1,\2/p" /proc/net/walkprof
 }
 
-# The connection rate with one reader looping on a method: the churn on
-# CPU 0, the reader on CPU 1. One churn of $RATE_SECONDS seconds; prints
-# the connections per second.
+# The connection rate with one reader on a method, the churn on CPU 0.
+# Mode "loop": the reader loops on CPU 1, as fast as it can. Mode
+# "shared": the reader is a collector on the churn's own CPU 0, one sample
+# then one second's sleep, so the churn loses what the sample costs. One
+# churn of $RATE_SECONDS seconds; prints the connections per second.
 churn_rate() {
+	mode=$1
+	shift
 	rm -f $T/stop
 	if [ $# -gt 0 ]; then
-		taskset -c 1 sh -c 'while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; done' $T/stop "$@" &
+		if [ "$mode" = loop ]; then
+			taskset -c 1 sh -c 'while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; done' $T/stop "$@" &
+		else
+			taskset -c 0 sh -c 'while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; sleep 1; done' $T/stop "$@" &
+		fi
 		rp=$!
 	fi
 	c=$(taskset -c 0 sockfarm churn --seconds "$RATE_SECONDS" --family 4 --linger0 | sed -n 's/^churned //p')
@@ -107,7 +116,8 @@ churn_rate() {
 }
 
 # Rounds of (no reader, then each method) interleaved, so slow drifts of
-# the host hit every reader alike; the median round is reported.
+# the host hit every reader alike; the median round is reported with the
+# lowest and highest: "<tag>,<sockets>,<reader>,<median>,<min>,<max>".
 RATE_READERS="none|cat /proc/tcpstat|tcpstat kmod|tcpstat netlink|tcpstat procfs|ss -tan|netlink INET_DIAG_INFO (node_exporter)|cat /proc/net/tcp /proc/net/tcp6"
 reader_cmd() {
 	case $1 in
@@ -121,19 +131,22 @@ reader_cmd() {
 	"cat /proc/net/tcp /proc/net/tcp6") echo "cat /proc/net/tcp /proc/net/tcp6" ;;
 	esac
 }
+# rates <mode> <tag>
 rates() {
 	n=$(total_sockets)
+	rm -f $T/rates.*
 	round=1
 	while [ $round -le $RATE_ROUNDS ]; do
 		echo "$RATE_READERS" | tr '|' '\n' | while read -r r; do
 			# shellcheck disable=SC2046
-			echo "$r|$(churn_rate $(reader_cmd "$r"))"
+			echo "$r|$(churn_rate "$1" $(reader_cmd "$r"))"
 		done >$T/rates.$round
 		round=$((round + 1))
 	done
 	echo "$RATE_READERS" | tr '|' '\n' | while read -r r; do
-		v=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-		echo "rate,$n,$r,$v"
+		v=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | sort -n |
+			awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] "," a[1] "," a[NR] }')
+		echo "$2,$n,$r,$v"
 	done
 }
 
@@ -168,8 +181,10 @@ for target in $SIZES; do
 				if ($5 > m[$2]) m[$2] = $5; b[$2] = $3; l[$2] = $4 }
 			END { for (t in m) printf "lock,%d,%s,%d,%d,%d\n", n, t, b[t], l[t], m[t] }'
 		echo 0 >/sys/module/tcpstat/parameters/lock_stats
-		section "connection rate at $n sockets"
-		rates
+		section "connection rate at $n sockets, a reader looping on the other CPU"
+		rates loop rate
+		section "connection rate at $n sockets, a collector sampling every second on the same CPU"
+		rates shared rateshared
 	fi
 done
 for p in $pids; do farm_stop $p; done
