@@ -147,7 +147,9 @@ check "json: keys, then per port: port, listeners, queues, saturated, states (11
 	  "[[$STATES,\"ports\"],[[\"port\",\"listeners\",\"accept_queue\",\"backlog\",\"fullest_queue\",\"fullest_backlog\",\"saturated\",\"states\"]],[[$STATES]]]" ]
 
 # --port: those ports only, the same rows; a port nobody listens on is absent
-fill_port=$(awk 'NR == 4 { print $2 }' "$tmp/netlink")
+# A port of the fill's listeners: the first row that is no service's (the
+# ports are ephemeral, so the fill's may sort before or among them).
+fill_port=$(awk 'NR == FNR { svc[$2] = 1; next } !($2 in svc) { print $2; exit }' "$tmp/built" "$tmp/netlink")
 for b in netlink procfs; do
 	"$TCPSTAT" --netns "$NS" --backend $b --port "$full,1" --port "$fill_port" |
 		json_ports_rows >"$tmp/$b.filtered"
