@@ -60,6 +60,19 @@ rate_table() {
 	echo
 }
 
+# awk functions of the two connection-rate verdicts (arrays v, lo, hi by
+# reader): the reader, other than none and the module's own two, that kept
+# the highest rate; whether two readers' ranges of rounds overlap.
+rate_awk='
+function best_other(   r, b) {
+	b = ""
+	for (r in v)
+		if (r != "none" && r != "cat /proc/tcpstat" && r != "tcpstat kmod" && (b == "" || v[r] > v[b]))
+			b = r
+	return b
+}
+function overlap(a, b) { return lo[a] <= hi[b] && lo[b] <= hi[a] }'
+
 for csv in "$dir"/*.csv; do
 	case $csv in *-rate.csv | *-rate-shared.csv | *-walk.csv | *-lock.csv) continue ;; esac
 	name=$(basename "$csv" .csv)
@@ -233,11 +246,12 @@ for csv in "$dir"/*.csv; do
 		# Not decided when the rounds of kmod and of the best other
 		# reader overlap (or, for runs that kept only the median, when
 		# every reader is within 10% of none).
-		awk -F, 'NR > 1 { v[$3] = $4; lo[$3] = $5; hi[$3] = $6 }
-		END { best = ""; for (r in v) if (r != "none" && r != "cat /proc/tcpstat" && r != "tcpstat kmod" && (best == "" || v[r] > v[best])) best = r
+		awk -F, "$rate_awk"'
+		NR > 1 { v[$3] = $4; lo[$3] = $5; hi[$3] = $6 }
+		END { best = best_other()
 			spread = 0; for (r in v) if (r != "none") { d = (v[r] - v["none"]) / v["none"]; if (d < 0) d = -d; if (d > spread) spread = d }
 			k = "tcpstat kmod"
-			if (lo[k] != "" && lo[best] != "" && lo[k] <= hi[best] && lo[best] <= hi[k])
+			if (lo[k] != "" && lo[best] != "" && overlap(k, best))
 				printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s (rounds %d-%d), best other (%s) %d/s (rounds %d-%d); **not decided by this run**: the rounds overlap, and every reader moved the rate by at most %.1f%% from no reader (%d/s); a reader on the other vCPU competes with the churn only through bucket locks and memory.\n", v[k], lo[k], hi[k], best, v[best], lo[best], hi[best], spread * 100, v["none"]
 			else if (lo[k] == "" && spread < 0.10)
 				printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s, best other (%s) %d/s; **not decided by this run**: every reader, the costliest included, moved the rate by less than 10%% from no reader (%d/s), which is within what this emulated machine resolves (a reader on the other vCPU competes with the churn only through bucket locks and memory).\n", v["tcpstat kmod"], best, v[best], v["none"]
@@ -245,11 +259,11 @@ for csv in "$dir"/*.csv; do
 				printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s, best other (%s) %d/s, %s.\n", v["tcpstat kmod"], best, v[best], (v["tcpstat kmod"] >= v[best] ? "**holds**" : "**missed**") }' "$rate"
 	fi
 	if [ -f "$rateshared" ]; then
-		awk -F, 'NR > 1 { v[$3] = $4; lo[$3] = $5; hi[$3] = $6 }
-		END { k = "tcpstat kmod"; best = ""
-			for (r in v) if (r != "none" && r != "cat /proc/tcpstat" && r != k && (best == "" || v[r] > v[best])) best = r
+		awk -F, "$rate_awk"'
+		NR > 1 { v[$3] = $4; lo[$3] = $5; hi[$3] = $6 }
+		END { k = "tcpstat kmod"; best = best_other()
 			if (!v["none"] || best == "") exit
-			if (lo[k] <= hi[best] && lo[best] <= hi[k])
+			if (overlap(k, best))
 				verdict = "**not decided by this run** (their rounds overlap)"
 			else
 				verdict = v[k] > v[best] ? "**holds**" : "**missed**"
