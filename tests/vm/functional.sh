@@ -21,7 +21,7 @@ check "human file: 11 lines \"%-12s: %u\" in state order" human_format_ok /proc/
 check "machine file: magic, header, ipv4 and ipv6 rows, end" data_format_ok /proc/net/tcpstat_data
 check "module version in the machine file is the modinfo version" \
 	test "$(head -n 1 /proc/net/tcpstat_data | cut -d' ' -f3)" = "$(cat /sys/module/tcpstat/version)"
-printf 'ipv4 0 0 0 0 0 0 0 0 0 0 0\nipv6 0 0 0 0 0 0 0 0 0 0 0\n' >$T/zero.view
+zero_view >$T/zero.view
 snapshot $T/empty
 check "no sockets: the module counts zero" same $T/empty.data $T/zero.view
 check "no sockets: /proc/net/tcp agrees" same $T/empty.kernel $T/zero.view

@@ -221,6 +221,11 @@ farm_stop() {
 	return 0
 }
 
+# The view of no sockets at all: both families, 11 zero counts.
+zero_view() {
+	printf 'ipv4 0 0 0 0 0 0 0 0 0 0 0\nipv6 0 0 0 0 0 0 0 0 0 0 0\n'
+}
+
 # Add two views row by row.
 view_add() {
 	paste -d' ' "$1" "$2" | awk '{

@@ -11,7 +11,7 @@ touch $D/started # the namespace exists: its table size is settled
 ip link set lo up
 # A private table of n buckets caps TIME_WAIT at n/2 in this netns.
 echo 100000 >/proc/sys/net/ipv4/tcp_max_tw_buckets
-printf 'ipv4 0 0 0 0 0 0 0 0 0 0 0\nipv6 0 0 0 0 0 0 0 0 0 0 0\n' >$D/expect.view
+zero_view >$D/expect.view
 PIDS=
 if [ "$SCALE" -gt 0 ]; then
 	if ! farm_start $D/build build --family both --scale "$SCALE"; then

@@ -12,7 +12,7 @@ if [ "$TIME_SCALE" = 1 ]; then
 	rc=$?
 	what="3000 connections and every state"
 else
-	printf 'ipv4 0 0 0 0 0 0 0 0 0 0 0\nipv6 0 0 0 0 0 0 0 0 0 0 0\n' >$T/farm.view
+	zero_view >$T/farm.view
 	FARM_PID=
 	rc=0
 	what="3000 connections"
