@@ -4,7 +4,7 @@
  * tcpstat tests.
  *
  *   sockfarm build [--family 4|6|both] [--scale K] [--dry-run]
- *   sockfarm churn --seconds S [--family 4|6|both] [--linger0]
+ *   sockfarm churn --seconds S [--family 4|6|both] [--linger0] [--phase-file F]
  *   sockfarm fill --conns N [--family 4|6|both] [--listeners L]
  *   sockfarm services
  *
@@ -1532,11 +1532,38 @@ static int churn_once(struct job *j, struct churn_end *e, int linger0)
 	return 1;
 }
 
+/*
+ * The phases of --phase-file: the churn looks whether the file exists every
+ * PHASE_POLL_US, and each change closes a phase, printed at the end as
+ * "phase <on|off> <microseconds> <connections>". A reader that creates the
+ * file while it samples and removes it while it idles gets the churn's
+ * rate with and without it, from phases seconds apart, as many as fit.
+ */
+#define PHASE_POLL_US 10000
+#define PHASE_MAX 4096
+
+struct phase {
+	int on;
+	long long us;
+	unsigned long long conns;
+};
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
 static int cmd_churn(int argc, char **argv)
 {
 	unsigned mask = fams[FAM_IPV4].bit | fams[FAM_IPV6].bit, seconds = 0;
 	unsigned long long churned = 0, skipped = 0;
 	int linger0 = 0;
+	const char *phase_file = NULL;
+	static struct phase phases[PHASE_MAX];
+	unsigned nphases = 0;
 	struct farm fm = { 0 };
 	struct job jobs[NFAMS];
 	struct churn_end ends[NFAMS];
@@ -1549,6 +1576,8 @@ static int cmd_churn(int argc, char **argv)
 			seconds = parse_ulong("--seconds", argv[++i], 1, 86400);
 		else if (!strcmp(argv[i], "--linger0"))
 			linger0 = 1;
+		else if (!strcmp(argv[i], "--phase-file") && i + 1 < argc)
+			phase_file = argv[++i];
 		else
 			die("churn", "unknown or incomplete option \"%s\"", argv[i]);
 	}
@@ -1567,18 +1596,38 @@ static int cmd_churn(int argc, char **argv)
 		active[nactive++] = f;
 	}
 
-	long long end = now_ms() + seconds * 1000LL;
-	for (unsigned long long i = 0; now_ms() < end; i++) {
+	long long t = now_us(), end = t + seconds * 1000000LL, poll_at = t, phase_t0 = t;
+	unsigned long long phase_c0 = 0;
+	int on = phase_file && access(phase_file, F_OK) == 0;
+
+	for (unsigned long long i = 0; t < end; i++) {
 		unsigned f = active[i % nactive];
 
 		if (churn_once(&jobs[f], &ends[f], linger0))
 			churned++;
 		else
 			skipped++;
+		t = now_us();
+		if (!phase_file || t < poll_at)
+			continue;
+		poll_at = t + PHASE_POLL_US;
+		if ((access(phase_file, F_OK) == 0) == on || t >= end)
+			continue;
+		if (nphases == PHASE_MAX)
+			die("churn", "more than %d phases in %s", PHASE_MAX, phase_file);
+		phases[nphases++] = (struct phase){ on, t - phase_t0, churned - phase_c0 };
+		on = !on;
+		phase_t0 = t;
+		phase_c0 = churned;
 	}
+	if (phase_file && nphases < PHASE_MAX)
+		phases[nphases++] = (struct phase){ on, t - phase_t0, churned - phase_c0 };
 	if (skipped)
 		fprintf(stderr, "sockfarm: churn: %llu attempts skipped, no local port free "
 			"(EADDRNOTAVAIL)\n", skipped);
+	for (unsigned k = 0; k < nphases; k++)
+		printf("phase %s %lld %llu\n", phases[k].on ? "on" : "off", phases[k].us,
+		       phases[k].conns);
 	printf("churned %llu\n", churned);
 	if (fflush(stdout) || ferror(stdout))
 		die("stdout", "write failed");
