@@ -3,21 +3,30 @@
 # the same sockets at growing N. Prints CSV rows prefixed "csv," that
 # scripts/bench.sh collects:
 #   csv,<sockets>,<method>,<runs>,<wall_med_us>,<wall_p95_us>,<cpu_med_us>,<cpu_p95_us>,<maxrss_kb>
-# "rate,<sockets>,<reader>,<connections per second>,<min>,<max>" for the
-# cost of a looping reader to connection establishment, "rateshared,..."
-# likewise for a collector sampling every second on the churn's CPU, and
+# "rate,..." for the cost of a looping reader to connection establishment
+# and "rateshared,..." for a collector sampling every second on the
+# churn's CPU (formats at phased_rate and shared_rates below), and
 # "lock,<sockets>,<table>,<buckets>,<locked>,<longest hold ns>".
 # TCPSTAT_BENCH_SIZES: socket counts to reach (default below);
 # TCPSTAT_BENCH_RATE_AT: the N where the connection rate is measured,
-# TCPSTAT_BENCH_RATE_SECONDS and _ROUNDS: how long and how many rounds;
+# TCPSTAT_BENCH_RATE_SECONDS and _ROUNDS: how long and how many rounds of
+# the collector on the churn's CPU; TCPSTAT_BENCH_RATE_LOOP_SECONDS and
+# _PHASE_CS: how long each looping reader is measured and the length of
+# its sampling and idle phases (centiseconds);
 # TCPSTAT_BENCH_NETNS (100) namespaces with TCPSTAT_BENCH_NETNS_CONNS (50)
 # connections each for the all-namespaces rows ("allns ..." methods, with
 # the number of namespaces in the sockets column).
+# TCPSTAT_BENCH_ONLY=rate: only the connection rates at RATE_AT sockets
+# (no per-sample costs, walk profile, lock holds or namespaces).
 . /tests/lib.sh
 SIZES=${TCPSTAT_BENCH_SIZES:-"0 1000 10000 100000 200000 500000 1000000"}
 RATE_AT=${TCPSTAT_BENCH_RATE_AT:-100000}
+ONLY=${TCPSTAT_BENCH_ONLY:-}
+[ "$ONLY" = rate ] && SIZES=$RATE_AT
 RATE_SECONDS=${TCPSTAT_BENCH_RATE_SECONDS:-10}
 RATE_ROUNDS=${TCPSTAT_BENCH_RATE_ROUNDS:-3}
+RATE_LOOP_SECONDS=${TCPSTAT_BENCH_RATE_LOOP_SECONDS:-60}
+RATE_PHASE_CS=${TCPSTAT_BENCH_RATE_PHASE_CS:-200}
 NETNS=${TCPSTAT_BENCH_NETNS:-100}
 NETNS_CONNS=${TCPSTAT_BENCH_NETNS_CONNS:-50}
 T=/tmp/bench
@@ -91,37 +100,36 @@ walkprof() {
 	sed -n "s/^walkprof \([a-z_0-9]*\) \([0-9]*\)$/prof,$1,\1,\2/p" /proc/net/walkprof
 }
 
-# The connection rate with one reader on a method, the churn on CPU 0.
-# Mode "loop": the reader loops on CPU 1, as fast as it can. Mode
-# "shared": the reader is a collector on the churn's own CPU 0, one sample
-# then one second's sleep, so the churn loses what the sample costs. One
-# churn of $RATE_SECONDS seconds; prints the connections per second.
-churn_rate() {
-	mode=$1
-	shift
-	rm -f $T/stop
-	if [ $# -gt 0 ]; then
-		if [ "$mode" = loop ]; then
-			taskset -c 1 sh -c 'while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; done' $T/stop "$@" &
-		else
-			taskset -c 0 sh -c 'while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; sleep 1; done' $T/stop "$@" &
-		fi
-		rp=$!
-	fi
-	c=$(taskset -c 0 sockfarm churn --seconds "$RATE_SECONDS" --family 4 --linger0 | sed -n 's/^churned //p')
-	touch $T/stop
-	[ -n "${rp:-}" ] && wait $rp
-	rp=
-	echo $((c / RATE_SECONDS))
-}
-
-# Rounds of (no reader, then each method) interleaved, so slow drifts of
-# the host hit every reader alike; the median round is reported with the
-# lowest and highest: "<tag>,<sockets>,<reader>,<median>,<min>,<max>".
-RATE_READERS="none|cat /proc/tcpstat|tcpstat kmod|tcpstat netlink|tcpstat procfs|ss -tan|netlink INET_DIAG_INFO (node_exporter)|cat /proc/net/tcp /proc/net/tcp6"
+# The cost of a reader to connection establishment: a connect/accept/close
+# churn (sockfarm churn, IPv4, RST close) on CPU 0 while a reader runs.
+#
+# Mode "loop": a reader looping as fast as it can on CPU 1. Host noise
+# under emulation moves the churn's rate by more than a reader does from
+# one ten-second round to the next, so the reader alternates instead:
+# it samples for $RATE_PHASE_CS centiseconds (then ends the sample under
+# way) with $T/on present, then idles as long with it absent, for
+# $RATE_LOOP_SECONDS; the churn tells the phases apart by that file
+# (sockfarm churn --phase-file) and reports each phase's connections.
+# Printed: "ratephase,<sockets>,<reader>,<on|off>,<microseconds>,<connections>"
+# per whole phase and "ratesamples,<sockets>,<reader>,<samples taken>";
+# scripts/bench.sh compares each sampling phase with the idle phases on
+# either side (busybox awk has no math for the statistics).
+# Two controls tell what a method costs the churn from what any busy
+# second vCPU costs it on an emulated machine: "busy loop (reads
+# nothing)", a shell spinning, and "/bin/true loop (process starts)".
+#
+# Mode "shared": the reader is a collector on the churn's own CPU 0, one
+# sample then one second's sleep, so the churn loses what the sample
+# costs; rounds of $RATE_SECONDS of no reader and each method in turn,
+# the median round with the lowest and highest and the reader's samples
+# per second: "rateshared,<sockets>,<reader>,<median>,<min>,<max>,<samples/s>".
+RATE_METHODS="cat /proc/tcpstat|tcpstat kmod|tcpstat netlink|tcpstat procfs|ss -tan|netlink INET_DIAG_INFO (node_exporter)|cat /proc/net/tcp /proc/net/tcp6"
+RATE_CONTROLS="busy loop (reads nothing)|/bin/true loop (process starts)"
 reader_cmd() {
 	case $1 in
 	none) ;;
+	busy*) echo ":" ;;
+	/bin/true*) echo "/bin/true" ;;
 	"cat /proc/tcpstat") echo "cat /proc/tcpstat" ;;
 	"tcpstat kmod") echo "tcpstat --backend kmod" ;;
 	"tcpstat netlink") echo "tcpstat --backend netlink" ;;
@@ -131,22 +139,93 @@ reader_cmd() {
 	"cat /proc/net/tcp /proc/net/tcp6") echo "cat /proc/net/tcp /proc/net/tcp6" ;;
 	esac
 }
-# rates <mode> <tag>
-rates() {
+
+# phased_rate <reader name> <command...>: the phases of one reader (mode loop).
+phased_rate() {
+	name=$1
+	shift
+	rm -f $T/stop $T/on $T/stop.n
+	# The reader: busybox sh builtins only around the command (the time
+	# comes from /proc/uptime, in centiseconds), so idling starts nothing.
+	taskset -c 1 sh -c '
+		stop=$1 on=$2 len=$3
+		shift 3
+		n=0
+		cs() { read -r up rest </proc/uptime; c=${up%.*}${up#*.}; }
+		while [ ! -e "$stop" ]; do
+			: >"$on"
+			cs
+			e=$((c + len))
+			while [ ! -e "$stop" ]; do
+				"$@" >/dev/null 2>&1
+				n=$((n + 1))
+				cs
+				[ "$c" -lt "$e" ] || break
+			done
+			rm -f "$on"
+			usleep $((len * 10000))
+		done
+		echo "$n" >"$stop.n"' sh $T/stop $T/on "$RATE_PHASE_CS" "$@" &
+	rp=$!
+	taskset -c 0 sockfarm churn --seconds "$RATE_LOOP_SECONDS" --family 4 --linger0 \
+		--phase-file $T/on >$T/phases
+	touch $T/stop
+	wait $rp
+	# The first and last phases are cut short: only whole ones count.
+	grep '^phase ' $T/phases | sed '1d;$d' |
+		awk -v n="$n" -v r="$name" '{ printf "ratephase,%d,%s,%s,%d,%d\n", n, r, $2, $3, $4 }'
+	echo "ratesamples,$n,$name,$(cat $T/stop.n 2>/dev/null || echo 0)"
+}
+
+# shared_rate <command...>: the churn's connections per second over
+# $RATE_SECONDS with the reader (if any) as a collector on CPU 0, and the
+# reader's samples per second, comma separated.
+shared_rate() {
+	rm -f $T/stop $T/stop.n
+	if [ $# -gt 0 ]; then
+		taskset -c 0 sh -c 'i=0; while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; i=$((i + 1)); sleep 1; done; echo $i >$0.n' $T/stop "$@" &
+		rp=$!
+	fi
+	c=$(taskset -c 0 sockfarm churn --seconds "$RATE_SECONDS" --family 4 --linger0 | sed -n 's/^churned //p')
+	touch $T/stop
+	s=0
+	if [ -n "${rp:-}" ]; then
+		wait $rp
+		s=$(cat $T/stop.n 2>/dev/null || echo 0)
+	fi
+	rp=
+	echo "$((c / RATE_SECONDS)),$(awk -v s="$s" -v t="$RATE_SECONDS" 'BEGIN { printf "%.2f", s / t }')"
+}
+
+# loop_rates: every control and method in turn (mode loop).
+loop_rates() {
 	n=$(total_sockets)
+	echo "$RATE_CONTROLS|$RATE_METHODS" | tr '|' '\n' | while read -r r; do
+		# shellcheck disable=SC2046
+		phased_rate "$r" $(reader_cmd "$r")
+	done
+}
+
+# shared_rates: rounds of (no reader, then each method) interleaved, so
+# slow drifts of the host hit every reader alike (mode shared).
+shared_rates() {
+	n=$(total_sockets)
+	readers="none|$RATE_METHODS"
 	rm -f $T/rates.*
 	round=1
 	while [ $round -le $RATE_ROUNDS ]; do
-		echo "$RATE_READERS" | tr '|' '\n' | while read -r r; do
+		echo "$readers" | tr '|' '\n' | while read -r r; do
 			# shellcheck disable=SC2046
-			echo "$r|$(churn_rate "$1" $(reader_cmd "$r"))"
+			echo "$r|$(shared_rate $(reader_cmd "$r"))"
 		done >$T/rates.$round
 		round=$((round + 1))
 	done
-	echo "$RATE_READERS" | tr '|' '\n' | while read -r r; do
-		v=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | sort -n |
-			awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] "," a[1] "," a[NR] }')
-		echo "$2,$n,$r,$v"
+	echo "$readers" | tr '|' '\n' | while read -r r; do
+		v=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | sort -t, -k1,1n |
+			awk -F, '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] "," a[1] "," a[NR] }')
+		sps=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | cut -d, -f2 | sort -n |
+			awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+		echo "rateshared,$n,$r,$v,$sps"
 	done
 }
 
@@ -169,10 +248,12 @@ for target in $SIZES; do
 	# that much while a size is measured; N is the count at the start).
 	[ "$target" -ge 10000 ] && sockfarm churn --seconds 1 --family both >/dev/null
 	n=$(total_sockets)
-	section "measuring at $n sockets"
-	measure_all "$n"
-	walkprof "$n"
-	if [ "$target" = "$RATE_AT" ]; then
+	if [ "$ONLY" != rate ]; then
+		section "measuring at $n sockets"
+		measure_all "$n"
+		walkprof "$n"
+	fi
+	if [ "$target" = "$RATE_AT" ] && [ "$ONLY" != rate ]; then
 		# The longest a walk holds one bucket lock (lock_stats=1), over
 		# twenty reads, and the table's shape.
 		echo 1 >/sys/module/tcpstat/parameters/lock_stats
@@ -181,13 +262,20 @@ for target in $SIZES; do
 				if ($5 > m[$2]) m[$2] = $5; b[$2] = $3; l[$2] = $4 }
 			END { for (t in m) printf "lock,%d,%s,%d,%d,%d\n", n, t, b[t], l[t], m[t] }'
 		echo 0 >/sys/module/tcpstat/parameters/lock_stats
+	fi
+	if [ "$target" = "$RATE_AT" ]; then
+		echo "meta,connection rates at $n sockets: each looping reader for $RATE_LOOP_SECONDS s in phases of $((RATE_PHASE_CS / 100)).$((RATE_PHASE_CS % 100 / 10)) s sampling and as long idle; the collector on the loop's CPU in rounds of $RATE_SECONDS s (rounds: $RATE_ROUNDS)"
 		section "connection rate at $n sockets, a reader looping on the other CPU"
-		rates loop rate
+		loop_rates
 		section "connection rate at $n sockets, a collector sampling every second on the same CPU"
-		rates shared rateshared
+		shared_rates
 	fi
 done
 for p in $pids; do farm_stop $p; done
+if [ "$ONLY" = rate ]; then
+	check "benchmark ran every method at every size" test $BENCH_FAILED -eq 0
+	done_testing
+fi
 
 # Every namespace's counts from the host: one read of the module's file
 # against the reporter entering each namespace (netlink, procfs).
