@@ -49,50 +49,51 @@ To reproduce: \`make bench\` (all defaults), or for one kernel
 EOF2
 
 # rate_table <csv>: readers, their connection rate (median of the rounds,
-# with the lowest and highest round when recorded) and the change from none.
+# with the lowest and highest round), the change from none and the
+# reader's samples per second (median of the rounds).
 rate_table() {
-	echo "| reader | connections/s | rounds (min-max) | change |"
-	echo "|---|---:|---:|---:|"
-	awk -F, 'NR > 1 { r[++k] = $3; v[k] = $4; lo[k] = $5; hi[k] = $6; if ($3 == "none") base = $4 }
+	echo "| reader | connections/s | rounds (min-max) | change | reader's samples/s |"
+	echo "|---|---:|---:|---:|---:|"
+	awk -F, 'NR > 1 { r[++k] = $3; v[k] = $4; lo[k] = $5; hi[k] = $6; sp[k] = $7; if ($3 == "none") base = $4 }
 	END { for (i = 1; i <= k; i++)
-		printf "| %s | %d | %s | %s |\n", r[i], v[i], (lo[i] == "" ? "-" : lo[i] "-" hi[i]),
-			(r[i] == "none" || base == 0) ? "-" : sprintf("%+.1f%%", (v[i] - base) * 100 / base) }' "$1"
+		printf "| %s | %d | %s | %s | %s |\n", r[i], v[i], lo[i] "-" hi[i],
+			(r[i] == "none" || base == 0) ? "-" : sprintf("%+.1f%%", (v[i] - base) * 100 / base),
+			r[i] == "none" ? "-" : sp[i] }' "$1"
+	echo
+}
+
+# phased_table <csv>: each looping reader's churn rate while it idles and
+# while it samples (medians of the phases), the mean change with its 95%
+# interval, the number of sampling phases, how much the idle phases alone
+# vary (standard deviation against their mean) and the reader's samples
+# per second while sampling (none for the busy loop, which samples nothing).
+phased_table() {
+	echo "| reader | connections/s, reader idle | connections/s, reader sampling | change | 95% interval | phases | idle phases vary by | reader's samples/s |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	awk -F, 'NR > 1 { printf "| %s | %d | %d | %+.1f%% | %+.1f%% to %+.1f%% | %d | %.1f%% | %s |\n", $3, $4, $5, $6, $7, $8, $9,
+		$11, ($3 ~ /^busy loop/ ? "-" : $10) }' "$1"
 	echo
 }
 
 # awk functions of the two connection-rate verdicts (arrays v, lo, hi by
-# reader): the reader, other than none and the module's own two, that kept
-# the highest rate; whether two readers' ranges of rounds overlap.
+# reader): the reader, other than none, the controls and the module's own
+# two, that kept the highest rate; whether two readers' ranges of rounds
+# overlap; whether a reader is one of the loop mode's two controls.
 rate_awk='
 function best_other(   r, b) {
 	b = ""
 	for (r in v)
-		if (r != "none" && r != "cat /proc/tcpstat" && r != "tcpstat kmod" && (b == "" || v[r] > v[b]))
+		if (r != "none" && r != "cat /proc/tcpstat" && r != "tcpstat kmod" && !control(r) && (b == "" || v[r] > v[b]))
 			b = r
 	return b
 }
-function overlap(a, b) { return lo[a] <= hi[b] && lo[b] <= hi[a] }'
+function overlap(a, b) { return lo[a] <= hi[b] && lo[b] <= hi[a] }
+function control(r) { return r ~ /^(busy loop|\/bin\/true loop)/ }'
 
-for csv in "$dir"/*.csv; do
-	case $csv in *-rate.csv | *-rate-shared.csv | *-walk.csv | *-lock.csv) continue ;; esac
-	name=$(basename "$csv" .csv)
-	rate=$dir/$name-rate.csv
-	rateshared=$dir/$name-rate-shared.csv
-	# The all-namespaces rows (their "sockets" column counts namespaces)
-	# have their own table; everything else reads the per-size rows.
-	allns=$(mktemp)
-	sizes=$(mktemp)
-	trap 'rm -f "$allns" "$sizes"' EXIT
-	awk -F, 'NR == 1 || $3 ~ /^allns /' "$csv" >"$allns"
-	awk -F, 'NR == 1 || $3 !~ /^allns /' "$csv" >"$sizes"
-	csv=$sizes
-	kver=$(awk -F, 'NR == 2 { print $1 }' "$csv")
-	nmax=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' "$csv")
-	echo
-	echo "## $kver ($name)"
-	echo
-	[ -s "$dir/$name.meta" ] && sed "s/^/- /" "$dir/$name.meta" && echo
-
+# size_sections: the per-size tables of one kernel ($csv, $nmax, $dir,
+# $name): the largest size, CPU by size, the module's cost, the walk and
+# the lock holds.
+size_sections() {
 	echo "### At the largest size: $nmax sockets"
 	echo
 	echo "| method | wall median | wall p95 | CPU median | CPU p95 | peak RSS | CPU vs cat /proc/tcpstat |"
@@ -134,7 +135,6 @@ for csv in "$dir"/*.csv; do
 	}' "$csv"
 	echo
 
-	walkcsv=$dir/$name-walk.csv
 	if has_rows "$walkcsv"; then
 		echo "### The walk taken apart"
 		echo
@@ -181,14 +181,78 @@ for csv in "$dir"/*.csv; do
 			echo
 		fi
 	fi
+}
+
+# size_targets: the targets read off the per-size rows ($csv, $nmax).
+size_targets() {
+	awk -F, -v n="$nmax" '
+	NR > 1 && $2 == n { c[$3] = $7 }
+	NR > 1 && ($3 ~ /^tcpstat (kmod|netlink|procfs)$/) { if (!($3 in lo) || $9 < lo[$3]) lo[$3] = $9; if ($9 > hi[$3]) hi[$3] = $9 }
+	function verdict(ok) { return ok ? "**holds**" : "**missed**" }
+	END {
+		cat = c["cat /proc/tcpstat"]; nl = c["tcpstat netlink"]; pf = c["tcpstat procfs"]
+		km = c["tcpstat kmod"]; rd = c["read:/proc/tcpstat"]; st = c["tcpstat --version"]
+		printf "- /proc/tcpstat at least 20x cheaper (CPU) than the reporter'"'"'s netlink backend: %.1fx, %s.\n", nl / cat, verdict(nl >= 20 * cat)
+		printf "- /proc/tcpstat at least 50x cheaper (CPU) than the reporter'"'"'s procfs backend: %.1fx, %s.\n", pf / cat, verdict(pf >= 50 * cat)
+		printf "- In-kernel read alone (read:/proc/tcpstat, no process start): %.0fx cheaper than the netlink backend, %.0fx than procfs.\n", nl / rd, pf / rd
+		tr = c["process start (true)"]; ref = cat + st - tr
+		printf "- Reporter kmod backend within 10%% of cat /proc/tcpstat plus the reporter'"'"'s own start (cat + tcpstat --version - process start (true) = %d µs): %d µs, %+.1f%%, %s. (Against the in-process read instead, read:/proc/tcpstat + tcpstat --version = %d µs: %+.1f%%; under emulation a walk from a fresh process costs more than the same walk repeated in one process, for cat as for the reporter.)\n", ref, km, (km - ref) * 100 / ref, verdict(km <= 1.1 * ref), rd + st, (km - rd - st) * 100 / (rd + st)
+		for (b in lo) printf "- Reporter RSS flat across N (%s): %d-%d KiB, spread %.1f%%, %s.\n", b, lo[b], hi[b], (hi[b] - lo[b]) * 100 / lo[b], verdict(hi[b] <= 1.1 * lo[b])
+	}' "$csv"
+	# The per-port view at the size nearest 100k sockets.
+	awk -F, '
+	NR > 1 { d = $2 - 100000; if (d < 0) d = -d; if (best == "" || d < bd) { best = $2; bd = d } v[$2, $3] = $7 }
+	function verdict(ok) { return ok ? "**holds**" : "**missed**" }
+	END {
+		p = v[best, "read:/proc/net/tcpstat_ports"]; s = v[best, "read:/proc/tcpstat"]
+		kp = v[best, "tcpstat kmod --ports"]; k = v[best, "tcpstat kmod"]
+		if (p && s)
+			printf "- The per-port view costs at most 20%% more than the plain count at %d sockets: the module'"'"'s read %+.1f%% (%d against %d µs), the reporter end to end %+.1f%%, %s.\n", best, (p - s) * 100 / s, p, s, (kp - k) * 100 / k, verdict(p <= 1.2 * s)
+	}' "$csv"
+}
+
+for csv in "$dir"/*.csv; do
+	case $csv in *-rate.csv | *-rate-shared.csv | *-rate-phases.csv | *-walk.csv | *-lock.csv) continue ;; esac
+	name=$(basename "$csv" .csv)
+	rate=$dir/$name-rate.csv
+	rateshared=$dir/$name-rate-shared.csv
+	walkcsv=$dir/$name-walk.csv
+	# The all-namespaces rows (their "sockets" column counts namespaces)
+	# have their own table; everything else reads the per-size rows.
+	allns=$(mktemp)
+	sizes=$(mktemp)
+	trap 'rm -f "$allns" "$sizes"' EXIT
+	awk -F, 'NR == 1 || $3 ~ /^allns /' "$csv" >"$allns"
+	awk -F, 'NR == 1 || $3 !~ /^allns /' "$csv" >"$sizes"
+	csv=$sizes
+	kver=$(awk -F, 'FNR == 2 { print $1; exit }' "$csv" "$rate" 2>/dev/null)
+	nmax=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' "$csv")
+	echo
+	echo "## $kver ($name)"
+	echo
+	[ -s "$dir/$name.meta" ] && sed "s/^/- /" "$dir/$name.meta" && echo
+
+	# A run of the connection rates alone (bench.sh --rate) has no
+	# per-size rows: only its rate sections follow.
+	has_rows "$csv" && size_sections
 
 	if [ -f "$rate" ]; then
 		echo "### Cost to the network: connection rate with one reader looping"
 		echo
-		echo "A connect/accept/close loop (RST close, IPv4) pinned to one vCPU for the measured time,"
-		echo "alone and with one reader pinned to the other vCPU looping on a method."
+		echo "A connect/accept/close loop (RST close, IPv4) pinned to one vCPU, and a reader pinned"
+		echo "to the other vCPU that loops on a method as fast as it can. The loop's rate moves by"
+		echo "more from one second to the next on this machine than a reader moves it (see how the"
+		echo "idle phases alone vary), so rounds of a reader against rounds of none cannot tell"
+		echo "readers apart. Each reader alternates instead, for the time given above: a phase of"
+		echo "sampling (the sample under way is finished), then as long idle. Each sampling phase"
+		echo "is compared with the mean of the idle phases on either side, which cancels drifts"
+		echo "slower than a phase; the change is the mean over the phases, with its 95% confidence"
+		echo "interval (Student t, widened for the idle phase two neighbouring comparisons share)."
+		echo "Two controls give the scale: a shell spinning on the other vCPU (reads nothing) and a"
+		echo "loop starting \`/bin/true\` (process starts only). The raw phases are in"
+		echo "\`$name-rate-phases.csv\`."
 		echo
-		rate_table "$rate"
+		phased_table "$rate"
 	fi
 	if [ -f "$rateshared" ]; then
 		echo "### Cost to the network: a collector on the same CPU, one sample a second"
@@ -218,45 +282,32 @@ for csv in "$dir"/*.csv; do
 
 	echo "### Targets"
 	echo
-	awk -F, -v n="$nmax" '
-	NR > 1 && $2 == n { c[$3] = $7 }
-	NR > 1 && ($3 ~ /^tcpstat (kmod|netlink|procfs)$/) { if (!($3 in lo) || $9 < lo[$3]) lo[$3] = $9; if ($9 > hi[$3]) hi[$3] = $9 }
-	function verdict(ok) { return ok ? "**holds**" : "**missed**" }
-	END {
-		cat = c["cat /proc/tcpstat"]; nl = c["tcpstat netlink"]; pf = c["tcpstat procfs"]
-		km = c["tcpstat kmod"]; rd = c["read:/proc/tcpstat"]; st = c["tcpstat --version"]
-		printf "- /proc/tcpstat at least 20x cheaper (CPU) than the reporter'"'"'s netlink backend: %.1fx, %s.\n", nl / cat, verdict(nl >= 20 * cat)
-		printf "- /proc/tcpstat at least 50x cheaper (CPU) than the reporter'"'"'s procfs backend: %.1fx, %s.\n", pf / cat, verdict(pf >= 50 * cat)
-		printf "- In-kernel read alone (read:/proc/tcpstat, no process start): %.0fx cheaper than the netlink backend, %.0fx than procfs.\n", nl / rd, pf / rd
-		tr = c["process start (true)"]; ref = cat + st - tr
-		printf "- Reporter kmod backend within 10%% of cat /proc/tcpstat plus the reporter'"'"'s own start (cat + tcpstat --version - process start (true) = %d µs): %d µs, %+.1f%%, %s. (Against the in-process read instead, read:/proc/tcpstat + tcpstat --version = %d µs: %+.1f%%; under emulation a walk from a fresh process costs more than the same walk repeated in one process, for cat as for the reporter.)\n", ref, km, (km - ref) * 100 / ref, verdict(km <= 1.1 * ref), rd + st, (km - rd - st) * 100 / (rd + st)
-		for (b in lo) printf "- Reporter RSS flat across N (%s): %d-%d KiB, spread %.1f%%, %s.\n", b, lo[b], hi[b], (hi[b] - lo[b]) * 100 / lo[b], verdict(hi[b] <= 1.1 * lo[b])
-	}' "$csv"
-	# The per-port view at the size nearest 100k sockets.
-	awk -F, '
-	NR > 1 { d = $2 - 100000; if (d < 0) d = -d; if (best == "" || d < bd) { best = $2; bd = d } v[$2, $3] = $7 }
-	function verdict(ok) { return ok ? "**holds**" : "**missed**" }
-	END {
-		p = v[best, "read:/proc/net/tcpstat_ports"]; s = v[best, "read:/proc/tcpstat"]
-		kp = v[best, "tcpstat kmod --ports"]; k = v[best, "tcpstat kmod"]
-		if (p && s)
-			printf "- The per-port view costs at most 20%% more than the plain count at %d sockets: the module'"'"'s read %+.1f%% (%d against %d µs), the reporter end to end %+.1f%%, %s.\n", best, (p - s) * 100 / s, p, s, (kp - k) * 100 / k, verdict(p <= 1.2 * s)
-	}' "$csv"
+	has_rows "$csv" && size_targets
 	if [ -f "$rate" ]; then
-		# Not decided when the rounds of kmod and of the best other
-		# reader overlap (or, for runs that kept only the median, when
-		# every reader is within 10% of none).
+		# kmod against every other method: decided where the two 95%
+		# intervals of the change are apart, not decided where they meet.
 		awk -F, "$rate_awk"'
-		NR > 1 { v[$3] = $4; lo[$3] = $5; hi[$3] = $6 }
-		END { best = best_other()
-			spread = 0; for (r in v) if (r != "none") { d = (v[r] - v["none"]) / v["none"]; if (d < 0) d = -d; if (d > spread) spread = d }
-			k = "tcpstat kmod"
-			if (lo[k] != "" && lo[best] != "" && overlap(k, best))
-				printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s (rounds %d-%d), best other (%s) %d/s (rounds %d-%d); **not decided by this run**: the rounds overlap, and every reader moved the rate by at most %.1f%% from no reader (%d/s); a reader on the other vCPU competes with the churn only through bucket locks and memory.\n", v[k], lo[k], hi[k], best, v[best], lo[best], hi[best], spread * 100, v["none"]
-			else if (lo[k] == "" && spread < 0.10)
-				printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s, best other (%s) %d/s; **not decided by this run**: every reader, the costliest included, moved the rate by less than 10%% from no reader (%d/s), which is within what this emulated machine resolves (a reader on the other vCPU competes with the churn only through bucket locks and memory).\n", v["tcpstat kmod"], best, v[best], v["none"]
+		NR > 1 { v[$3] = $6; lo[$3] = $7; hi[$3] = $8
+			if (nlo == "" || $11 < nlo) nlo = $11; if ($11 > nhi) nhi = $11 }
+		END { k = "tcpstat kmod"
+			if (!(k in v)) exit
+			for (r in v) {
+				if (r == k || r == "cat /proc/tcpstat" || control(r)) continue
+				if (lo[k] > hi[r]) less = less (less == "" ? "" : ", ") r
+				else if (hi[k] < lo[r]) more = more (more == "" ? "" : ", ") r
+				else open = open (open == "" ? "" : ", ") r
+			}
+			printf "- A looping kmod reader costs the connection rate less than any other method: kmod %+.1f%% (95%% interval %+.1f%% to %+.1f%%)", v[k], lo[k], hi[k]
+			if (more != "")
+				printf "; **missed**: %s cost%s it less, intervals apart", more, (more ~ /, / ? "" : "s")
+			else if (open != "")
+				printf "; **not decided by this run**: the intervals of %s overlap kmod'"'"'s, while the idle phases alone vary by %.0f-%.0f%% (standard deviation)", open, nlo, nhi
 			else
-				printf "- A looping kmod reader costs the connection rate less than any other method: kmod %d/s, best other (%s) %d/s, %s.\n", v["tcpstat kmod"], best, v[best], (v["tcpstat kmod"] >= v[best] ? "**holds**" : "**missed**") }' "$rate"
+				printf "; **holds**: each other method'"'"'s interval lies below kmod'"'"'s"
+			b = "busy loop (reads nothing)"; t = "/bin/true loop (process starts)"
+			if (b in v && t in v)
+				printf ". For scale, a spinning shell on that vCPU %+.1f%% (%+.1f%% to %+.1f%%), process starts alone %+.1f%% (%+.1f%% to %+.1f%%)", v[b], lo[b], hi[b], v[t], lo[t], hi[t]
+			print "." }' "$rate"
 	fi
 	if [ -f "$rateshared" ]; then
 		awk -F, "$rate_awk"'
@@ -299,7 +350,7 @@ for csv in "$dir"/*.csv; do
 	fi
 
 	# The plot: CPU median against sockets, log-log, one line per method.
-	if command -v gnuplot >/dev/null; then
+	if has_rows "$csv" && command -v gnuplot >/dev/null; then
 		awk -F, -v out="$dir/$name.png" -v title="$kver" '
 		NR > 1 && $2 > 0 { if (!($3 in seen)) { seen[$3] = 1; ms[++nm] = $3 }; d[$3] = d[$3] $2 " " $7 "\n"; if (!($2 in ns)) { ns[$2] = 1; nn++; x1 = $2 } }
 		END {
