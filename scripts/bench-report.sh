@@ -45,25 +45,13 @@ the ratios between methods measured in the same run are meaningful.
   the (dynamically linked) reporter binary.
 
 To reproduce: \`make bench\` (all defaults), or for one kernel
-\`make bench TCPSTAT_BENCH_KERNELS=bookworm:amd64\`.
+\`make bench TCPSTAT_BENCH_KERNELS=bookworm:amd64\`; the connection rates
+alone (a quarter of an hour per kernel) with \`scripts/bench.sh --rate\`,
+which writes them and their report to \`build/bench-rate/\`.
 EOF2
 
-# rate_table <csv>: readers, their connection rate (median of the rounds,
-# with the lowest and highest round), the change from none and the
-# reader's samples per second (median of the rounds).
-rate_table() {
-	echo "| reader | connections/s | rounds (min-max) | change | reader's samples/s |"
-	echo "|---|---:|---:|---:|---:|"
-	awk -F, 'NR > 1 { r[++k] = $3; v[k] = $4; lo[k] = $5; hi[k] = $6; sp[k] = $7; if ($3 == "none") base = $4 }
-	END { for (i = 1; i <= k; i++)
-		printf "| %s | %d | %s | %s | %s |\n", r[i], v[i], lo[i] "-" hi[i],
-			(r[i] == "none" || base == 0) ? "-" : sprintf("%+.1f%%", (v[i] - base) * 100 / base),
-			r[i] == "none" ? "-" : sp[i] }' "$1"
-	echo
-}
-
-# phased_table <csv>: each looping reader's churn rate while it idles and
-# while it samples (medians of the phases), the mean change with its 95%
+# phased_table <csv>: each reader's churn rate while it idles and while
+# it samples (medians of the phases), the mean change with its 95%
 # interval, the number of sampling phases, how much the idle phases alone
 # vary (standard deviation against their mean) and the reader's samples
 # per second while sampling (none for the busy loop, which samples nothing).
@@ -75,20 +63,34 @@ phased_table() {
 	echo
 }
 
-# awk functions of the two connection-rate verdicts (arrays v, lo, hi by
-# reader): the reader, other than none, the controls and the module's own
-# two, that kept the highest rate; whether two readers' ranges of rounds
-# overlap; whether a reader is one of the loop mode's two controls.
+# The awk of the two connection-rate verdicts (from a phased CSV): the
+# kmod reader's change against every other method's (not the controls,
+# not cat /proc/tcpstat, which is the module too), sorted by whether its
+# 95% interval lies below kmod's (kmod costs less: "less"), above it
+# ("more") or meets it ("open"); whether two intervals meet; and the
+# spread of the idle phases (nlo-nhi).
 rate_awk='
-function best_other(   r, b) {
-	b = ""
-	for (r in v)
-		if (r != "none" && r != "cat /proc/tcpstat" && r != "tcpstat kmod" && !control(r) && (b == "" || v[r] > v[b]))
-			b = r
-	return b
-}
 function overlap(a, b) { return lo[a] <= hi[b] && lo[b] <= hi[a] }
-function control(r) { return r ~ /^(busy loop|\/bin\/true loop)/ }'
+function control(r) { return r ~ /^(busy loop|\/bin\/true loop)/ }
+function add(l, r) { return l (l == "" ? "" : ", ") r }
+NR > 1 { v[$3] = $6; lo[$3] = $7; hi[$3] = $8
+	if (nlo == "" || $11 < nlo) nlo = $11; if ($11 > nhi) nhi = $11 }
+END { k = "tcpstat kmod"
+	if (!(k in v)) exit
+	for (r in v) {
+		if (r == k || r == "cat /proc/tcpstat" || control(r)) continue
+		if (lo[k] > hi[r]) less = add(less, r)
+		else if (hi[k] < lo[r]) more = add(more, r)
+		else open = add(open, r)
+	}
+	printf "%s: kmod %+.1f%% (95%% interval %+.1f%% to %+.1f%%)", what, v[k], lo[k], hi[k]
+	if (more != "")
+		printf "; **missed**: %s cost%s it less, intervals apart", more, (more ~ /, / ? "" : "s")
+	else if (open != "")
+		printf "; **not decided by this run**: the intervals of %s meet kmod'"'"'s, while the idle phases alone vary by %.0f-%.0f%% (standard deviation)", open, nlo, nhi
+	else
+		printf "; **holds**: every other method'"'"'s interval lies below kmod'"'"'s"
+'
 
 # size_sections: the per-size tables of one kernel ($csv, $nmax, $dir,
 # $name): the largest size, CPU by size, the module's cost, the walk and
@@ -212,7 +214,7 @@ size_targets() {
 }
 
 for csv in "$dir"/*.csv; do
-	case $csv in *-rate.csv | *-rate-shared.csv | *-rate-phases.csv | *-walk.csv | *-lock.csv) continue ;; esac
+	case $csv in *-rate.csv | *-rate-shared.csv | *-phases.csv | *-walk.csv | *-lock.csv) continue ;; esac
 	name=$(basename "$csv" .csv)
 	rate=$dir/$name-rate.csv
 	rateshared=$dir/$name-rate-shared.csv
@@ -258,9 +260,11 @@ for csv in "$dir"/*.csv; do
 		echo "### Cost to the network: a collector on the same CPU, one sample a second"
 		echo
 		echo "The same loop, with the reader on the loop's own vCPU as a collector runs it: one sample,"
-		echo "then one second's sleep. The loop loses the CPU time each sample takes."
+		echo "then one second's sleep, in phases of sampling and idling as above (the phases are in"
+		echo "\`$name-rate-shared-phases.csv\`). The loop loses the CPU time each sample takes. The"
+		echo "control is a collector whose sample is starting \`/bin/true\`."
 		echo
-		rate_table "$rateshared"
+		phased_table "$rateshared"
 	fi
 
 	if has_rows "$allns"; then
@@ -284,41 +288,18 @@ for csv in "$dir"/*.csv; do
 	echo
 	has_rows "$csv" && size_targets
 	if [ -f "$rate" ]; then
-		# kmod against every other method: decided where the two 95%
-		# intervals of the change are apart, not decided where they meet.
-		awk -F, "$rate_awk"'
-		NR > 1 { v[$3] = $6; lo[$3] = $7; hi[$3] = $8
-			if (nlo == "" || $11 < nlo) nlo = $11; if ($11 > nhi) nhi = $11 }
-		END { k = "tcpstat kmod"
-			if (!(k in v)) exit
-			for (r in v) {
-				if (r == k || r == "cat /proc/tcpstat" || control(r)) continue
-				if (lo[k] > hi[r]) less = less (less == "" ? "" : ", ") r
-				else if (hi[k] < lo[r]) more = more (more == "" ? "" : ", ") r
-				else open = open (open == "" ? "" : ", ") r
-			}
-			printf "- A looping kmod reader costs the connection rate less than any other method: kmod %+.1f%% (95%% interval %+.1f%% to %+.1f%%)", v[k], lo[k], hi[k]
-			if (more != "")
-				printf "; **missed**: %s cost%s it less, intervals apart", more, (more ~ /, / ? "" : "s")
-			else if (open != "")
-				printf "; **not decided by this run**: the intervals of %s overlap kmod'"'"'s, while the idle phases alone vary by %.0f-%.0f%% (standard deviation)", open, nlo, nhi
-			else
-				printf "; **holds**: each other method'"'"'s interval lies below kmod'"'"'s"
+		awk -F, -v what="- A looping kmod reader costs the connection rate less than any other method" "$rate_awk"'
 			b = "busy loop (reads nothing)"; t = "/bin/true loop (process starts)"
-			if (b in v && t in v)
+			if (b in v && t in v) {
 				printf ". For scale, a spinning shell on that vCPU %+.1f%% (%+.1f%% to %+.1f%%), process starts alone %+.1f%% (%+.1f%% to %+.1f%%)", v[b], lo[b], hi[b], v[t], lo[t], hi[t]
+				if (overlap(k, b))
+					printf "; kmod'"'"'s interval meets the spinning shell'"'"'s, so no cost of the module'"'"'s reader beyond keeping a vCPU busy is resolved here"
+			}
 			print "." }' "$rate"
 	fi
 	if [ -f "$rateshared" ]; then
-		awk -F, "$rate_awk"'
-		NR > 1 { v[$3] = $4; lo[$3] = $5; hi[$3] = $6 }
-		END { k = "tcpstat kmod"; best = best_other()
-			if (!v["none"] || best == "") exit
-			if (overlap(k, best))
-				verdict = "**not decided by this run** (their rounds overlap)"
-			else
-				verdict = v[k] > v[best] ? "**holds**" : "**missed**"
-			printf "- A collector sampling once a second on the same CPU costs the connection rate least with the kmod backend: kmod %+.1f%% (rounds %d-%d/s), the least costly other method (%s) %+.1f%% (rounds %d-%d/s), %s.\n", (v[k] - v["none"]) * 100 / v["none"], lo[k], hi[k], best, (v[best] - v["none"]) * 100 / v["none"], lo[best], hi[best], verdict }' "$rateshared"
+		awk -F, -v what="- A collector sampling once a second on the same CPU costs the connection rate least with the kmod backend" "$rate_awk"'
+			print "." }' "$rateshared"
 	fi
 	echo
 	# Why the ratio is what it is: the walk's floor at the largest N it was

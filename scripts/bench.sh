@@ -12,7 +12,7 @@
 #                               writes nothing under docs/
 # Environment: TCPSTAT_BENCH_KERNELS (default "bookworm:amd64 sid:amd64"),
 # TCPSTAT_BENCH_SIZES, TCPSTAT_BENCH_MEM (default 12G), TCPSTAT_BENCH_RATE_AT
-# (100000), TCPSTAT_BENCH_RATE_ROUNDS (5), TCPSTAT_BENCH_RATE_LOOP_SECONDS (90).
+# (100000), TCPSTAT_BENCH_RATE_LOOP_SECONDS (90), TCPSTAT_BENCH_RATE_SHARED_SECONDS (80).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,10 +27,10 @@ if [ $smoke = 1 ]; then
 	kernels=${TCPSTAT_BENCH_KERNELS:-bookworm:amd64}
 	sizes="0 1000"
 	rate_at=1000
-	rate_seconds=2
-	rate_rounds=1
 	rate_loop_seconds=8
 	rate_phase_cs=80
+	rate_shared_seconds=12
+	rate_shared_phase_cs=100
 	netns=3
 	mem=1G
 	outdir=$TCPSTAT_ROOT/build/bench-smoke
@@ -38,10 +38,10 @@ else
 	kernels=${TCPSTAT_BENCH_KERNELS:-bookworm:amd64 sid:amd64}
 	sizes=${TCPSTAT_BENCH_SIZES:-0 1000 10000 100000 200000 500000 1000000}
 	rate_at=${TCPSTAT_BENCH_RATE_AT:-100000}
-	rate_seconds=10
-	rate_rounds=${TCPSTAT_BENCH_RATE_ROUNDS:-5}
 	rate_loop_seconds=${TCPSTAT_BENCH_RATE_LOOP_SECONDS:-90}
 	rate_phase_cs=200
+	rate_shared_seconds=${TCPSTAT_BENCH_RATE_SHARED_SECONDS:-80}
+	rate_shared_phase_cs=300
 	netns=100
 	mem=${TCPSTAT_BENCH_MEM:-12G}
 	outdir=$TCPSTAT_ROOT/docs/bench
@@ -126,12 +126,13 @@ for k in $kernels; do
 	"$TCPSTAT_ROOT/scripts/vm-run.sh" --kernel "$k" --ko "$ko" --run bench.sh \
 		--mem "$mem" --timeout $((6 * 3600)) --out "$vmout" --extra-ko "$prof" \
 		--env "TCPSTAT_BENCH_SIZES=$sizes" --env "TCPSTAT_BENCH_RATE_AT=$rate_at" \
-		--env "TCPSTAT_BENCH_RATE_SECONDS=$rate_seconds" \
-		--env "TCPSTAT_BENCH_RATE_ROUNDS=$rate_rounds" --env "TCPSTAT_BENCH_NETNS=$netns" \
+		--env "TCPSTAT_BENCH_NETNS=$netns" \
 		--env "TCPSTAT_BENCH_RATE_LOOP_SECONDS=$rate_loop_seconds" \
 		--env "TCPSTAT_BENCH_RATE_PHASE_CS=$rate_phase_cs" \
+		--env "TCPSTAT_BENCH_RATE_SHARED_SECONDS=$rate_shared_seconds" \
+		--env "TCPSTAT_BENCH_RATE_SHARED_PHASE_CS=$rate_shared_phase_cs" \
 		--env "TCPSTAT_BENCH_ONLY=$only" >"$vmout.log" 2>&1 || rc=$?
-	grep -v '^csv,\|^rate' "$vmout.log" | tail -n 30 >&2
+	grep -v '^csv,\|^loop\|^shared' "$vmout.log" | tail -n 30 >&2
 	if [ $rc != 0 ]; then
 		log "benchmark run on $name failed (log: $vmout.log)"
 		status=1
@@ -140,14 +141,18 @@ for k in $kernels; do
 	kver=$(cat "$(kernel_dir "$release" "$flavour")/kver")
 	extract csv "kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,cpu_p95_us,maxrss_kb" \
 		"$outdir/$name.csv"
-	extract ratephase "kernel,sockets,reader,phase,us,connections" "$outdir/$name-rate-phases.csv"
-	extract ratesamples "kernel,sockets,reader,samples" "$vmout/rate-samples.csv"
-	{
-		echo "kernel,sockets,reader,idle_per_s,sampling_per_s,change_pct,ci_low_pct,ci_high_pct,pairs,reader_samples_per_s,idle_sd_pct"
-		phase_summary "$outdir/$name-rate-phases.csv" "$vmout/rate-samples.csv"
-	} >"$outdir/$name-rate.csv"
-	extract rateshared "kernel,sockets,reader,connections_per_s,round_min,round_max,reader_samples_per_s" \
-		"$outdir/$name-rate-shared.csv"
+	# The phases of the looping readers (loop) and of the collectors on
+	# the churn's CPU (shared), and their summaries.
+	for mode in loop shared; do
+		f=$outdir/$name-rate
+		[ $mode = loop ] || f=$f-shared
+		extract ${mode}phase "kernel,sockets,reader,phase,us,connections" "$f-phases.csv"
+		extract ${mode}samples "kernel,sockets,reader,samples" "$vmout/$mode-samples.csv"
+		{
+			echo "kernel,sockets,reader,idle_per_s,sampling_per_s,change_pct,ci_low_pct,ci_high_pct,pairs,reader_samples_per_s,idle_sd_pct"
+			phase_summary "$f-phases.csv" "$vmout/$mode-samples.csv"
+		} >"$f.csv"
+	done
 	sed -n 's/^meta,//p' "$vmout/results.log" | tr -d '\r' >"$outdir/$name.meta"
 	extract lock "kernel,sockets,table,buckets,locked_buckets,max_lock_ns" "$outdir/$name-lock.csv"
 	extract prof "kernel,sockets,variant,best_ns" "$outdir/$name-walk.csv"
@@ -158,7 +163,7 @@ for k in $kernels; do
 		log "benchmark on $name produced $rows of $want rows"
 		status=1
 	fi
-	# Loop mode: two controls and seven methods; shared: none and the seven.
+	# Loop: two controls and seven methods; shared: one control and the seven.
 	rates=$(($(wc -l <"$outdir/$name-rate.csv") + $(wc -l <"$outdir/$name-rate-shared.csv") - 2))
 	if [ "$rates" -ne 17 ]; then
 		log "benchmark on $name produced $rates of 17 connection-rate rows"

@@ -3,16 +3,17 @@
 # the same sockets at growing N. Prints CSV rows prefixed "csv," that
 # scripts/bench.sh collects:
 #   csv,<sockets>,<method>,<runs>,<wall_med_us>,<wall_p95_us>,<cpu_med_us>,<cpu_p95_us>,<maxrss_kb>
-# "rate,..." for the cost of a looping reader to connection establishment
-# and "rateshared,..." for a collector sampling every second on the
-# churn's CPU (formats at phased_rate and shared_rates below), and
+# "loopphase,...", "loopsamples,..." for the cost of a looping reader to
+# connection establishment, "sharedphase,...", "sharedsamples,..." for a
+# collector sampling every second on the churn's CPU (formats at
+# phased_rate below), and
 # "lock,<sockets>,<table>,<buckets>,<locked>,<longest hold ns>".
 # TCPSTAT_BENCH_SIZES: socket counts to reach (default below);
-# TCPSTAT_BENCH_RATE_AT: the N where the connection rate is measured,
-# TCPSTAT_BENCH_RATE_SECONDS and _ROUNDS: how long and how many rounds of
-# the collector on the churn's CPU; TCPSTAT_BENCH_RATE_LOOP_SECONDS and
-# _PHASE_CS: how long each looping reader is measured and the length of
-# its sampling and idle phases (centiseconds);
+# TCPSTAT_BENCH_RATE_AT: the N where the connection rate is measured;
+# TCPSTAT_BENCH_RATE_LOOP_SECONDS and _PHASE_CS: how long each looping
+# reader is measured and the length of its sampling and idle phases
+# (centiseconds), TCPSTAT_BENCH_RATE_SHARED_SECONDS and _SHARED_PHASE_CS
+# the same for each collector on the churn's CPU;
 # TCPSTAT_BENCH_NETNS (100) namespaces with TCPSTAT_BENCH_NETNS_CONNS (50)
 # connections each for the all-namespaces rows ("allns ..." methods, with
 # the number of namespaces in the sockets column).
@@ -23,10 +24,10 @@ SIZES=${TCPSTAT_BENCH_SIZES:-"0 1000 10000 100000 200000 500000 1000000"}
 RATE_AT=${TCPSTAT_BENCH_RATE_AT:-100000}
 ONLY=${TCPSTAT_BENCH_ONLY:-}
 [ "$ONLY" = rate ] && SIZES=$RATE_AT
-RATE_SECONDS=${TCPSTAT_BENCH_RATE_SECONDS:-10}
-RATE_ROUNDS=${TCPSTAT_BENCH_RATE_ROUNDS:-3}
-RATE_LOOP_SECONDS=${TCPSTAT_BENCH_RATE_LOOP_SECONDS:-60}
+RATE_LOOP_SECONDS=${TCPSTAT_BENCH_RATE_LOOP_SECONDS:-90}
 RATE_PHASE_CS=${TCPSTAT_BENCH_RATE_PHASE_CS:-200}
+RATE_SHARED_SECONDS=${TCPSTAT_BENCH_RATE_SHARED_SECONDS:-80}
+RATE_SHARED_PHASE_CS=${TCPSTAT_BENCH_RATE_SHARED_PHASE_CS:-300}
 NETNS=${TCPSTAT_BENCH_NETNS:-100}
 NETNS_CONNS=${TCPSTAT_BENCH_NETNS_CONNS:-50}
 T=/tmp/bench
@@ -102,32 +103,29 @@ walkprof() {
 
 # The cost of a reader to connection establishment: a connect/accept/close
 # churn (sockfarm churn, IPv4, RST close) on CPU 0 while a reader runs.
+# Mode "loop": the reader loops as fast as it can on CPU 1. Mode "shared":
+# the reader is a collector on the churn's own CPU 0, one sample then one
+# second's sleep, so the churn loses what the sample costs.
 #
-# Mode "loop": a reader looping as fast as it can on CPU 1. Host noise
-# under emulation moves the churn's rate by more than a reader does from
-# one ten-second round to the next, so the reader alternates instead:
-# it samples for $RATE_PHASE_CS centiseconds (then ends the sample under
-# way) with $T/on present, then idles as long with it absent, for
-# $RATE_LOOP_SECONDS; the churn tells the phases apart by that file
-# (sockfarm churn --phase-file) and reports each phase's connections.
-# Printed: "ratephase,<sockets>,<reader>,<on|off>,<microseconds>,<connections>"
-# per whole phase and "ratesamples,<sockets>,<reader>,<samples taken>";
+# The churn's rate moves by more from one second to the next under
+# emulation than a reader moves it, so rounds of a reader against rounds
+# of none cannot tell readers apart. Each reader alternates instead, for
+# $RATE_LOOP_SECONDS (loop) or $RATE_SHARED_SECONDS (shared): it samples
+# for a phase of $RATE_PHASE_CS (loop) or $RATE_SHARED_PHASE_CS (shared)
+# centiseconds, then ends the sample under way, with $T/on present, and
+# idles as long with it absent. The churn tells the phases apart by that
+# file (sockfarm churn --phase-file) and reports each phase's connections.
+# Printed: "<mode>phase,<sockets>,<reader>,<on|off>,<microseconds>,<connections>"
+# per whole phase and "<mode>samples,<sockets>,<reader>,<samples taken>";
 # scripts/bench.sh compares each sampling phase with the idle phases on
 # either side (busybox awk has no math for the statistics).
-# Two controls tell what a method costs the churn from what any busy
-# second vCPU costs it on an emulated machine: "busy loop (reads
-# nothing)", a shell spinning, and "/bin/true loop (process starts)".
-#
-# Mode "shared": the reader is a collector on the churn's own CPU 0, one
-# sample then one second's sleep, so the churn loses what the sample
-# costs; rounds of $RATE_SECONDS of no reader and each method in turn,
-# the median round with the lowest and highest and the reader's samples
-# per second: "rateshared,<sockets>,<reader>,<median>,<min>,<max>,<samples/s>".
+# Controls tell what a method costs the churn from what any reader costs
+# it on an emulated machine: "busy loop (reads nothing)", a shell
+# spinning on the other vCPU (loop only), and "/bin/true loop (process
+# starts)", a process started as the sample.
 RATE_METHODS="cat /proc/tcpstat|tcpstat kmod|tcpstat netlink|tcpstat procfs|ss -tan|netlink INET_DIAG_INFO (node_exporter)|cat /proc/net/tcp /proc/net/tcp6"
-RATE_CONTROLS="busy loop (reads nothing)|/bin/true loop (process starts)"
 reader_cmd() {
 	case $1 in
-	none) ;;
 	busy*) echo ":" ;;
 	/bin/true*) echo "/bin/true" ;;
 	"cat /proc/tcpstat") echo "cat /proc/tcpstat" ;;
@@ -140,16 +138,23 @@ reader_cmd() {
 	esac
 }
 
-# phased_rate <reader name> <command...>: the phases of one reader (mode loop).
+# phased_rate <loop|shared> <reader name> <command...>: the phases of one
+# reader against the churn.
 phased_rate() {
-	name=$1
-	shift
+	mode=$1 name=$2
+	shift 2
+	if [ "$mode" = loop ]; then
+		cpu=1 pause=0 len=$RATE_PHASE_CS secs=$RATE_LOOP_SECONDS
+	else
+		cpu=0 pause=1 len=$RATE_SHARED_PHASE_CS secs=$RATE_SHARED_SECONDS
+	fi
 	rm -f $T/stop $T/on $T/stop.n
-	# The reader: busybox sh builtins only around the command (the time
-	# comes from /proc/uptime, in centiseconds), so idling starts nothing.
-	taskset -c 1 sh -c '
-		stop=$1 on=$2 len=$3
-		shift 3
+	# The reader: busybox sh builtins around the command (the time comes
+	# from /proc/uptime, in centiseconds), but for the collector's sleep
+	# and the idle phase's.
+	taskset -c $cpu sh -c '
+		stop=$1 on=$2 len=$3 pause=$4
+		shift 4
 		n=0
 		cs() { read -r up rest </proc/uptime; c=${up%.*}${up#*.}; }
 		while [ ! -e "$stop" ]; do
@@ -159,73 +164,33 @@ phased_rate() {
 			while [ ! -e "$stop" ]; do
 				"$@" >/dev/null 2>&1
 				n=$((n + 1))
+				[ "$pause" = 0 ] || sleep "$pause"
 				cs
 				[ "$c" -lt "$e" ] || break
 			done
 			rm -f "$on"
 			usleep $((len * 10000))
 		done
-		echo "$n" >"$stop.n"' sh $T/stop $T/on "$RATE_PHASE_CS" "$@" &
+		echo "$n" >"$stop.n"' sh $T/stop $T/on "$len" "$pause" "$@" &
 	rp=$!
-	taskset -c 0 sockfarm churn --seconds "$RATE_LOOP_SECONDS" --family 4 --linger0 \
+	taskset -c 0 sockfarm churn --seconds "$secs" --family 4 --linger0 \
 		--phase-file $T/on >$T/phases
 	touch $T/stop
 	wait $rp
 	# The first and last phases are cut short: only whole ones count.
 	grep '^phase ' $T/phases | sed '1d;$d' |
-		awk -v n="$n" -v r="$name" '{ printf "ratephase,%d,%s,%s,%d,%d\n", n, r, $2, $3, $4 }'
-	echo "ratesamples,$n,$name,$(cat $T/stop.n 2>/dev/null || echo 0)"
+		awk -v n="$n" -v r="$name" -v m="$mode" '{ printf "%sphase,%d,%s,%s,%d,%d\n", m, n, r, $2, $3, $4 }'
+	echo "${mode}samples,$n,$name,$(cat $T/stop.n 2>/dev/null || echo 0)"
 }
 
-# shared_rate <command...>: the churn's connections per second over
-# $RATE_SECONDS with the reader (if any) as a collector on CPU 0, and the
-# reader's samples per second, comma separated.
-shared_rate() {
-	rm -f $T/stop $T/stop.n
-	if [ $# -gt 0 ]; then
-		taskset -c 0 sh -c 'i=0; while [ ! -e $0 ]; do "$@" >/dev/null 2>&1; i=$((i + 1)); sleep 1; done; echo $i >$0.n' $T/stop "$@" &
-		rp=$!
-	fi
-	c=$(taskset -c 0 sockfarm churn --seconds "$RATE_SECONDS" --family 4 --linger0 | sed -n 's/^churned //p')
-	touch $T/stop
-	s=0
-	if [ -n "${rp:-}" ]; then
-		wait $rp
-		s=$(cat $T/stop.n 2>/dev/null || echo 0)
-	fi
-	rp=
-	echo "$((c / RATE_SECONDS)),$(awk -v s="$s" -v t="$RATE_SECONDS" 'BEGIN { printf "%.2f", s / t }')"
-}
-
-# loop_rates: every control and method in turn (mode loop).
-loop_rates() {
+# rates <loop|shared>: the controls, then every method.
+rates() {
 	n=$(total_sockets)
-	echo "$RATE_CONTROLS|$RATE_METHODS" | tr '|' '\n' | while read -r r; do
-		# shellcheck disable=SC2046
-		phased_rate "$r" $(reader_cmd "$r")
-	done
-}
-
-# shared_rates: rounds of (no reader, then each method) interleaved, so
-# slow drifts of the host hit every reader alike (mode shared).
-shared_rates() {
-	n=$(total_sockets)
-	readers="none|$RATE_METHODS"
-	rm -f $T/rates.*
-	round=1
-	while [ $round -le $RATE_ROUNDS ]; do
-		echo "$readers" | tr '|' '\n' | while read -r r; do
-			# shellcheck disable=SC2046
-			echo "$r|$(shared_rate $(reader_cmd "$r"))"
-		done >$T/rates.$round
-		round=$((round + 1))
-	done
+	readers="/bin/true loop (process starts)|$RATE_METHODS"
+	[ "$1" = loop ] && readers="busy loop (reads nothing)|$readers"
 	echo "$readers" | tr '|' '\n' | while read -r r; do
-		v=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | sort -t, -k1,1n |
-			awk -F, '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] "," a[1] "," a[NR] }')
-		sps=$(cat $T/rates.* | grep -F "$r|" | cut -d'|' -f2 | cut -d, -f2 | sort -n |
-			awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-		echo "rateshared,$n,$r,$v,$sps"
+		# shellcheck disable=SC2046
+		phased_rate "$1" "$r" $(reader_cmd "$r")
 	done
 }
 
@@ -264,11 +229,11 @@ for target in $SIZES; do
 		echo 0 >/sys/module/tcpstat/parameters/lock_stats
 	fi
 	if [ "$target" = "$RATE_AT" ]; then
-		echo "meta,connection rates at $n sockets: each looping reader for $RATE_LOOP_SECONDS s in phases of $((RATE_PHASE_CS / 100)).$((RATE_PHASE_CS % 100 / 10)) s sampling and as long idle; the collector on the loop's CPU in rounds of $RATE_SECONDS s (rounds: $RATE_ROUNDS)"
+		echo "meta,connection rates at $n sockets: each looping reader for $RATE_LOOP_SECONDS s in phases of $((RATE_PHASE_CS / 100)).$((RATE_PHASE_CS % 100 / 10)) s sampling and as long idle; each collector on the loop's CPU for $RATE_SHARED_SECONDS s in phases of $((RATE_SHARED_PHASE_CS / 100)).$((RATE_SHARED_PHASE_CS % 100 / 10)) s"
 		section "connection rate at $n sockets, a reader looping on the other CPU"
-		loop_rates
+		rates loop
 		section "connection rate at $n sockets, a collector sampling every second on the same CPU"
-		shared_rates
+		rates shared
 	fi
 done
 for p in $pids; do farm_stop $p; done
