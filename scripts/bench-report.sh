@@ -46,7 +46,7 @@ the ratios between methods measured in the same run are meaningful.
 
 To reproduce: \`make bench\` (all defaults), or for one kernel
 \`make bench TCPSTAT_BENCH_KERNELS=bookworm:amd64\`; the connection rates
-alone (a quarter of an hour per kernel) with \`scripts/bench.sh --rate\`,
+alone (about 25 minutes per kernel) with \`scripts/bench.sh --rate\`,
 which writes them and their report to \`build/bench-rate/\`.
 EOF2
 
