@@ -156,7 +156,8 @@ while in_time; do
 	usleep 200000
 done
 check "destroyed namespaces leave at most their minisocks in the host file" test $left -eq 0
-[ $(($(uptime_s) - t0)) -gt 30 ] && diag "their rows took $(($(uptime_s) - t0)) s to empty"
+took=$(($(uptime_s) - t0))
+[ $took -gt 30 ] && diag "their rows took $took s to empty"
 sed 's/^/# left: /' $T/left
 touch $T/stop
 wait $READER $CHURNER
