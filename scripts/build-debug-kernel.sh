@@ -2,7 +2,8 @@
 # Build a debug kernel from Debian's own kernel source (the linux-source
 # package of the release, Debian's patches applied) with KASAN, lockdep
 # (PROVE_LOCKING, which brings PROVE_RCU), DEBUG_ATOMIC_SLEEP,
-# DEBUG_SPINLOCK, UBSAN and kmemleak, for the VM tests. It starts from
+# DEBUG_SPINLOCK, UBSAN, kmemleak and fault injection (failslab,
+# fail_page_alloc, /proc/thread-self/fail-nth), for the VM tests. It starts from
 # Debian's own configuration of that release's kernel, keeps only the
 # modules the tests load (localmodconfig), and turns the debug options on.
 #
@@ -19,7 +20,11 @@ set -euo pipefail
 release=${1:-trixie}
 [ "$(id -u)" -eq 0 ] || die "must run as root (chroot)"
 kdir=$(kernel_dir "$release" debug)
-[ -e "$kdir/.tcpstat-ready" ] && { echo "$kdir"; exit 0; }
+# What a cached debug kernel must have; one built with an older list of
+# options is built again.
+DEBUG_FEATURES="kasan lockdep ubsan kmemleak fault-injection"
+[ -e "$kdir/.tcpstat-ready" ] && [ "$(cat "$kdir/features" 2>/dev/null)" = "$DEBUG_FEATURES" ] &&
+	{ echo "$kdir"; exit 0; }
 
 # Debian's configuration and version of the release's kernel.
 base=$("$TCPSTAT_ROOT/scripts/prepare-kernel.sh" "$release" amd64)
@@ -71,6 +76,10 @@ $c --enable DEBUG_KMEMLEAK --disable DEBUG_KMEMLEAK_DEFAULT_OFF
 $c --set-val DEBUG_KMEMLEAK_MEM_POOL_SIZE 16000
 $c --enable DEBUG_LIST --enable DEBUG_OBJECTS --enable DEBUG_OBJECTS_FREE
 $c --enable DEBUG_FS
+# Fault injection: fail the Nth allocation of a syscall on purpose
+# (/proc/thread-self/fail-nth), through slab and the page allocator.
+$c --enable FAULT_INJECTION --enable FAILSLAB --enable FAIL_PAGE_ALLOC
+$c --enable FAULT_INJECTION_DEBUG_FS
 # What the build here cannot or need not do.
 $c --disable DEBUG_INFO_BTF --disable DEBUG_INFO_DWARF5 --disable DEBUG_INFO_DWARF4
 $c --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT --enable DEBUG_INFO_NONE
@@ -78,7 +87,8 @@ $c --disable MODULE_SIG_ALL --set-str MODULE_SIG_KEY ""
 $c --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS ""
 $c --set-str LOCALVERSION "-tcpstat-debug"
 make olddefconfig >/dev/null
-for opt in KASAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_SPINLOCK UBSAN DEBUG_KMEMLEAK; do
+for opt in KASAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP DEBUG_SPINLOCK UBSAN DEBUG_KMEMLEAK \
+	FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS; do
 	grep -q "^CONFIG_$opt=y" .config || { echo "CONFIG_$opt did not stay on" >&2; exit 1; }
 done
 nice -n 10 make -j"$(nproc)" bzImage modules >build.log 2>&1 || { tail -n 40 build.log >&2; exit 1; }
@@ -97,6 +107,7 @@ EOF
 	echo "$kver" >"$kdir/kver"
 	echo "$tree" >"$kdir/headers"
 	echo "$(cat "$base/version") + debug options" >"$kdir/version"
+	echo "$DEBUG_FEATURES" >"$kdir/features"
 	touch "$kdir/.tcpstat-ready"
 	log "ready: $release debug kernel $kver"
 }
