@@ -13,12 +13,20 @@
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 
+/*
+ * checkpatch: LINUX_VERSION_CODE CONSTANT_COMPARISON the supported floor,
+ * the one version test (every API difference is probed).
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
 #error "tcpstat supports Linux 5.10 and newer"
 #endif
 
 #ifdef TCPSTAT_PROBE_FAILED
 #error "tcpstat: kmod/probe.sh could not read the kernel headers (see the build log)"
+#endif
+
+#ifdef TCPSTAT_PROBE_LISTENER_CONFLICT
+#error "tcpstat: unknown listener table layout (see kmod/probe.sh's message)"
 #endif
 
 /*

@@ -12,11 +12,11 @@ struct tcpstat_counts {
 	unsigned int n[TCPSTAT_NFAMILIES][TCPSTAT_NSTATES];
 };
 
-/* One listening port of the per-port view (tcpstat_ports.c). */
+/* One listening port of the per-port view (tcpstat_ports.c): 72 bytes. */
 struct tcpstat_port {
-	u32 listeners;		/* listening sockets on the port */
 	u64 queue;		/* sum of their accept queues */
 	u64 backlog;		/* sum of their backlog limits (u32 each) */
+	u32 listeners;		/* listening sockets on the port */
 	u32 fullest_queue;	/* the listener whose queue is fullest */
 	u32 fullest_backlog;	/*   relative to its limit: queue, limit */
 	u32 n[TCPSTAT_NSTATES];	/* every socket with this local port */
@@ -64,17 +64,23 @@ struct tcpstat_walk {
 	struct tcpstat_counts *c;
 	struct tcpstat_nsmap *nsmap;
 	struct tcpstat_ports *ports;
-	bool lock_stats;		/* time every bucket lock hold */
+	bool lock_stats;		/* time every bucket lock hold (off by default) */
 	struct tcpstat_walk_stats st;
 };
 
-extern bool tcpstat_lock_stats;
-
 void tcpstat_walk_init(struct tcpstat_walk *w, struct net *net, struct tcpstat_counts *c);
-void tcpstat_walk_listeners(struct tcpstat_walk *w, struct inet_hashinfo *h);
+void tcpstat_walk_listeners(struct tcpstat_walk *w);
 void tcpstat_walk_established(struct tcpstat_walk *w, struct inet_hashinfo *h);
 void tcpstat_walk_net(struct tcpstat_walk *w);
 struct inet_hashinfo *tcpstat_net_hashinfo(const struct net *net);
+
+/*
+ * Memory a reader makes the module allocate: charged to the reader's
+ * memory cgroup; when that (or the host) is short of memory the read fails
+ * with -ENOMEM rather than wake the OOM killer, and quietly (a reader must
+ * not be able to fill the kernel log).
+ */
+#define TCPSTAT_GFP_READER (GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /* A growable text buffer for the files (tcpstat_file.c). */
 struct tcpstat_buf {
@@ -87,6 +93,7 @@ extern const char *const tcpstat_state_names[TCPSTAT_NSTATES];
 extern const char *const tcpstat_family_names[TCPSTAT_NFAMILIES];
 
 __printf(2, 3) void tcpstat_buf_printf(struct tcpstat_buf *b, const char *fmt, ...);
+void tcpstat_buf_trim(struct tcpstat_buf *b);
 void tcpstat_buf_free(struct tcpstat_buf *b);
 void tcpstat_print_header(struct tcpstat_buf *b);
 void tcpstat_print_state_columns(struct tcpstat_buf *b);
@@ -103,19 +110,18 @@ int tcpstat_snapfile_open(struct inode *inode, struct file *file,
 ssize_t tcpstat_snapfile_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos);
 int tcpstat_snapfile_release(struct inode *inode, struct file *file);
 
-/* The per-port view (tcpstat_ports.c). */
-extern const struct proc_ops tcpstat_ports_ops;
-void tcpstat_ports_param_exit(void);
-
-/* The all-namespaces view (tcpstat_netns.c), and the list of namespaces. */
+/* What the module keeps per network namespace (tcpstat_main.c). */
 struct tcpstat_pernet {
-	struct list_head node;
-	struct net *net;
+	/* Listening ports of the last per-port walk: the next one's first guess. */
+	unsigned int ports_hint;
 };
 
-extern unsigned int tcpstat_net_id;
+struct tcpstat_pernet *tcpstat_pernet(const struct net *net);
+
+/* The per-port view (tcpstat_ports.c). */
+extern const struct proc_ops tcpstat_ports_ops;
+
+/* The all-namespaces view (tcpstat_netns.c). */
 extern const struct proc_ops tcpstat_netns_ops;
-void tcpstat_netns_track(struct net *net);
-void tcpstat_netns_untrack(struct net *net);
 
 #endif /* TCPSTAT_H */

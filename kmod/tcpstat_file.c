@@ -5,6 +5,10 @@
  * offset 0, then read from memory. Their size depends on the data (a line
  * per port or per namespace), and a seq_file would walk the tables again
  * each time its buffer had to grow.
+ *
+ * Everything a reader makes the module allocate is charged to the
+ * reader's memory cgroup (TCPSTAT_GFP_READER), as seq_file charges its
+ * buffers, and an open file keeps only its text.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -16,6 +20,10 @@
 #include "compat.h"
 #include "tcpstat.h"
 
+/*
+ * checkpatch: COMPLEX_MACRO MACRO_ARG_UNUSED an X-macro of tcpstat_format.h:
+ * it expands to one initialiser of the array and takes all three columns.
+ */
 #define TCPSTAT_NAME_STR(name, lower, num) #name,
 const char *const tcpstat_state_names[TCPSTAT_NSTATES] = {
 	TCPSTAT_STATES(TCPSTAT_NAME_STR)
@@ -33,7 +41,7 @@ static bool tcpstat_buf_grow(struct tcpstat_buf *b, size_t need)
 
 	while (cap < need)
 		cap *= 2;
-	p = kvmalloc(cap, GFP_KERNEL);
+	p = kvmalloc(cap, TCPSTAT_GFP_READER);
 	if (!p) {
 		b->err = -ENOMEM;
 		return false;
@@ -68,11 +76,32 @@ void tcpstat_buf_printf(struct tcpstat_buf *b, const char *fmt, ...)
 	}
 }
 
+/*
+ * Give back the room the doubling left beyond the text, when it is a page
+ * or more: an open snapshot file keeps only its text. If the smaller copy
+ * cannot be had, the text stays where it is.
+ */
+void tcpstat_buf_trim(struct tcpstat_buf *b)
+{
+	char *p;
+
+	if (b->err || !b->len || b->cap - b->len < PAGE_SIZE)
+		return;
+	p = kvmalloc(b->len, TCPSTAT_GFP_READER);
+	if (!p)
+		return;
+	memcpy(p, b->data, b->len);
+	kvfree(b->data);
+	b->data = p;
+	b->cap = b->len;
+}
+
 void tcpstat_buf_free(struct tcpstat_buf *b)
 {
 	kvfree(b->data);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = 0;
+	b->cap = 0;
 }
 
 void tcpstat_print_header(struct tcpstat_buf *b)
@@ -138,7 +167,7 @@ int tcpstat_snapfile_open(struct inode *inode, struct file *file,
 {
 	struct tcpstat_snap *s;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), TCPSTAT_GFP_READER);
 	if (!s)
 		return -ENOMEM;
 	/* The namespace may be on its way out: then there is nothing to read. */
@@ -176,6 +205,7 @@ ssize_t tcpstat_snapfile_read(struct file *file, char __user *ubuf, size_t count
 			mutex_unlock(&s->lock);
 			return err;
 		}
+		tcpstat_buf_trim(&s->b);
 	}
 	ret = simple_read_from_buffer(ubuf, count, ppos, s->b.data, s->b.len);
 	mutex_unlock(&s->lock);

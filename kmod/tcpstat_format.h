@@ -13,6 +13,9 @@
  * own numbering (TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11, stable UAPI in
  * include/net/tcp_states.h), so state s is reported at index s - 1.
  * X(NAME, lower-case name, kernel state number)
+ *
+ * checkpatch: COMPLEX_MACRO MACRO_ARG_REUSE an X-macro: the list is
+ * expanded by each user (a macro X per column it wants), in initialisers.
  */
 #define TCPSTAT_STATES(X)                        \
 	X(ESTABLISHED, "established", 1)         \
@@ -29,7 +32,11 @@
 
 #define TCPSTAT_NSTATES 11
 
-/* Index of a kernel state number, or -1 for a state tcpstat does not report. */
+/*
+ * Index of a kernel state number, or -1 for a state tcpstat does not report.
+ * checkpatch: MACRO_ARG_REUSE a constant expression (user/ uses it in
+ * constants); no caller passes an expression with side effects.
+ */
 #define TCPSTAT_STATE_INDEX(s) (((s) >= 1 && (s) <= TCPSTAT_NSTATES) ? (s) - 1 : -1)
 
 /* Address families, the rows of the "states" section. */
@@ -71,7 +78,10 @@
  *   walk established <n> <n> <ns>                 buckets locked (not
  *                                                 empty), longest lock
  *                                                 hold (0 unless the
- *                                                 lock_stats parameter)
+ *                                                 lock_stats parameter);
+ *                                                 in the initial netns
+ *                                                 only (the tables hold
+ *                                                 every netns's sockets)
  * /proc/net/tcpstat_ports (every netns): "states" as above, then
  *   ports port listeners accept_queue backlog fullest_queue fullest_backlog ESTABLISHED ... CLOSING
  *   ports <port> ...                              one row per listening

@@ -22,15 +22,22 @@
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 #include "compat.h"
 #include "tcpstat.h"
 
-bool tcpstat_lock_stats;
+static bool tcpstat_lock_stats;
 module_param_named(lock_stats, tcpstat_lock_stats, bool, 0644);
 MODULE_PARM_DESC(lock_stats, "Measure the longest bucket lock hold of each walk (walk section of tcpstat_data)");
 
 static struct proc_dir_entry *tcpstat_link;
+static unsigned int tcpstat_net_id;
+
+struct tcpstat_pernet *tcpstat_pernet(const struct net *net)
+{
+	return net_generic(net, tcpstat_net_id);
+}
 
 /* Format into a buffer, then hand it to the seq_file in one piece. */
 static int tcpstat_seq_emit(struct seq_file *seq, struct tcpstat_buf *b)
@@ -58,17 +65,26 @@ static int tcpstat_human_show(struct seq_file *seq, void *v)
 	return tcpstat_seq_emit(seq, &b);
 }
 
+/*
+ * The walk section describes the shared tables, whose buckets hold every
+ * namespace's sockets: only the initial namespace shows it, so nothing a
+ * container reads depends on another namespace's sockets.
+ */
 static int tcpstat_data_show(struct seq_file *seq, void *v)
 {
+	struct net *net = seq_file_single_net(seq);
+	bool host = net_eq(net, &init_net);
 	struct tcpstat_buf b = {};
 	struct tcpstat_counts c;
 	struct tcpstat_walk w;
 
-	tcpstat_walk_init(&w, seq_file_single_net(seq), &c);
+	tcpstat_walk_init(&w, net, &c);
+	w.lock_stats = host && READ_ONCE(tcpstat_lock_stats);
 	tcpstat_walk_net(&w);
 	tcpstat_print_header(&b);
 	tcpstat_print_states(&b, &c);
-	tcpstat_print_walk(&b, &w.st);
+	if (host)
+		tcpstat_print_walk(&b, &w.st);
 	tcpstat_buf_printf(&b, TCPSTAT_END "\n");
 	return tcpstat_seq_emit(seq, &b);
 }
@@ -92,7 +108,6 @@ static int __net_init tcpstat_net_init(struct net *net)
 		if (!netns_file)
 			goto err_netns;
 	}
-	tcpstat_netns_track(net);
 	return 0;
 
 err_netns:
@@ -107,7 +122,6 @@ err_human:
 
 static void __net_exit tcpstat_net_exit(struct net *net)
 {
-	tcpstat_netns_untrack(net);
 	/* Each waits for readers still inside the file's callbacks. */
 	if (net_eq(net, &init_net))
 		remove_proc_entry(TCPSTAT_NETNS_FILE, net->proc_net);
@@ -140,15 +154,14 @@ static int __init tcpstat_init(void)
 err_link:
 	unregister_pernet_subsys(&tcpstat_net_ops);
 err_pernet:
-	tcpstat_ports_param_exit();
 	return err;
 }
 
+/* The ports parameter is freed by the module core (its ops' .free). */
 static void __exit tcpstat_exit(void)
 {
 	proc_remove(tcpstat_link);
 	unregister_pernet_subsys(&tcpstat_net_ops);
-	tcpstat_ports_param_exit();
 }
 
 module_init(tcpstat_init);

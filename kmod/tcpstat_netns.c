@@ -5,50 +5,24 @@
  * network namespace with TCP sockets, from one pass over the shared
  * tables plus each private established table.
  *
- * The module keeps its own list of namespaces through its pernet hooks.
- * A read takes a reference on every namespace in the list (skipping those
- * already being destroyed), so none can be freed, nor its private table,
- * during the walk; a socket of a namespace that is not in the snapshot is
- * compared by pointer only, never dereferenced through its namespace.
+ * A read takes a reference on every namespace that completed its setup
+ * (net_namespace_list, below), so none can be freed, nor its private
+ * table, during the walk; a socket of a namespace that is not in the
+ * snapshot is compared by pointer only, never dereferenced through its
+ * namespace.
  */
+#include <linux/capability.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/proc_fs.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <net/net_namespace.h>
-#include <net/netns/generic.h>
 
 #include "compat.h"
 #include "tcpstat.h"
-
-unsigned int tcpstat_net_id;
-static LIST_HEAD(tcpstat_nets);
-static DEFINE_MUTEX(tcpstat_nets_lock);
-static unsigned int tcpstat_nnets;
-
-void tcpstat_netns_track(struct net *net)
-{
-	struct tcpstat_pernet *pn = net_generic(net, tcpstat_net_id);
-
-	pn->net = net;
-	mutex_lock(&tcpstat_nets_lock);
-	list_add_tail(&pn->node, &tcpstat_nets);
-	tcpstat_nnets++;
-	mutex_unlock(&tcpstat_nets_lock);
-}
-
-void tcpstat_netns_untrack(struct net *net)
-{
-	struct tcpstat_pernet *pn = net_generic(net, tcpstat_net_id);
-
-	mutex_lock(&tcpstat_nets_lock);
-	list_del(&pn->node);
-	tcpstat_nnets--;
-	mutex_unlock(&tcpstat_nets_lock);
-}
 
 static void tcpstat_nsmap_free(struct tcpstat_nsmap *m)
 {
@@ -58,35 +32,75 @@ static void tcpstat_nsmap_free(struct tcpstat_nsmap *m)
 		put_net(m->ent[i].net);
 	kvfree(m->ent);
 	kvfree(m->hash);
+	memset(m, 0, sizeof(*m));
 }
 
-/* A referenced snapshot of every live namespace, hashed by pointer. */
-static int tcpstat_nsmap_build(struct tcpstat_nsmap *m)
+static unsigned int tcpstat_count_nets(void)
 {
-	struct tcpstat_pernet *pn;
-	unsigned int i, cap;
+	unsigned int n = 0;
+	struct net *net;
 
-	memset(m, 0, sizeof(*m));
-	mutex_lock(&tcpstat_nets_lock);
-	cap = tcpstat_nnets;
-	m->hbits = ilog2(roundup_pow_of_two(2 * cap + 2));
-	m->ent = kvcalloc(cap, sizeof(*m->ent), GFP_KERNEL);
-	m->hash = kvcalloc(1U << m->hbits, sizeof(*m->hash), GFP_KERNEL);
-	if (!m->ent || !m->hash) {
-		mutex_unlock(&tcpstat_nets_lock);
-		tcpstat_nsmap_free(m);
-		return -ENOMEM;
-	}
-	list_for_each_entry(pn, &tcpstat_nets, node) {
-		struct net *net = maybe_get_net(pn->net);
+	rcu_read_lock();
+	for_each_net_rcu(net)
+		n++;
+	rcu_read_unlock();
+	return n;
+}
 
-		if (!net)	/* being destroyed */
+/*
+ * Take a reference on every namespace on net_namespace_list, at most
+ * m->ent's capacity of them. A namespace joins that list only once every
+ * pernet init has succeeded (setup_net()); one whose setup fails is never
+ * on it, and is freed whatever its reference count. It leaves the list
+ * before its pernet exits run, which cleanup_net() starts only after a
+ * synchronize_rcu(), so the namespaces seen here under rcu_read_lock() are
+ * not freed before maybe_get_net(), which skips those already dying.
+ * False if the list held more than the capacity.
+ */
+static bool tcpstat_nsmap_take(struct tcpstat_nsmap *m, unsigned int cap)
+{
+	bool all = true;
+	struct net *net;
+
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (m->n == cap) {
+			all = false;
+			break;
+		}
+		if (!maybe_get_net(net))
 			continue;
 		m->ent[m->n].net = net;
 		m->ent[m->n].inum = net->ns.inum;
 		m->n++;
 	}
-	mutex_unlock(&tcpstat_nets_lock);
+	rcu_read_unlock();
+	return all;
+}
+
+/*
+ * A referenced snapshot of every live namespace, hashed by pointer. The
+ * memory is allocated with no lock held (and charged to the reader), then
+ * filled; if namespaces were created in between, again with more room.
+ */
+static int tcpstat_nsmap_build(struct tcpstat_nsmap *m)
+{
+	unsigned int i, cap = tcpstat_count_nets() + 16;
+
+	memset(m, 0, sizeof(*m));
+	for (;;) {
+		m->hbits = ilog2(roundup_pow_of_two(2 * cap + 2));
+		m->ent = kvcalloc(cap, sizeof(*m->ent), TCPSTAT_GFP_READER);
+		m->hash = kvcalloc(1U << m->hbits, sizeof(*m->hash), TCPSTAT_GFP_READER);
+		if (!m->ent || !m->hash) {
+			tcpstat_nsmap_free(m);
+			return -ENOMEM;
+		}
+		if (tcpstat_nsmap_take(m, cap))
+			break;
+		tcpstat_nsmap_free(m);
+		cap = max(2 * cap, tcpstat_count_nets() + 16);
+	}
 	for (i = 0; i < m->n; i++) {
 		u32 mask = (1U << m->hbits) - 1;
 		u32 h = hash_ptr(m->ent[i].net, m->hbits);
@@ -134,7 +148,7 @@ static int tcpstat_netns_fill(struct net *unused, struct tcpstat_buf *b)
 	 */
 	tcpstat_walk_init(&w, NULL, NULL);
 	w.nsmap = &m;
-	tcpstat_walk_listeners(&w, global);
+	tcpstat_walk_listeners(&w);
 	tcpstat_walk_established(&w, global);
 	/* Each private established table (net.ipv4.tcp_child_ehash_entries). */
 	for (i = 0; i < m.n; i++) {
@@ -150,7 +164,8 @@ static int tcpstat_netns_fill(struct net *unused, struct tcpstat_buf *b)
 
 	sort(m.ent, m.n, sizeof(*m.ent), tcpstat_nsent_cmp, NULL);
 	tcpstat_print_header(b);
-	tcpstat_buf_printf(b, TCPSTAT_SECTION_NETNS " " TCPSTAT_COLUMN_INODE " " TCPSTAT_COLUMN_FAMILY);
+	tcpstat_buf_printf(b, "%s %s %s", TCPSTAT_SECTION_NETNS, TCPSTAT_COLUMN_INODE,
+			   TCPSTAT_COLUMN_FAMILY);
 	tcpstat_print_state_columns(b);
 	for (i = 0; i < m.n; i++) {
 		if (tcpstat_counts_empty(&m.ent[i].c))
@@ -168,6 +183,13 @@ static int tcpstat_netns_fill(struct net *unused, struct tcpstat_buf *b)
 
 static int tcpstat_netns_open(struct inode *inode, struct file *file)
 {
+	/*
+	 * Every namespace's counts are for the host's administrator. The
+	 * file's mode (0400, root) keeps other users out; this keeps out the
+	 * root of a user namespace too, even one whose root is uid 0.
+	 */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
 	return tcpstat_snapfile_open(inode, file, tcpstat_netns_fill);
 }
 

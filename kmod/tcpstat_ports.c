@@ -5,12 +5,14 @@
  * listeners, their accept queues and limits, and every socket on the port
  * by state, from the same single walk as the state counts.
  *
- * Memory is allocated before the walk and bounded by the number of ports
- * (a 128 KiB port index and at most 65535 entries of 72 bytes); nothing
- * grows with the number of connections.
+ * Memory is allocated before the walk, charged to the reader and freed
+ * once the text is made; it is bounded by the number of ports (a 128 KiB
+ * port index and at most 65535 entries of 72 bytes); nothing grows with
+ * the number of connections.
  *
  * The module parameter "ports" restricts the view to a list of ports.
  */
+#include <linux/build_bug.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -22,13 +24,25 @@
 #include "compat.h"
 #include "tcpstat.h"
 
-#define TCPSTAT_FILTER_MAX 1024
+/*
+ * At most this many ports, so that the list as the parameter reads back
+ * ("65535," each) always fits the page sysfs gives it: what was read can
+ * be written back unchanged.
+ */
+#define TCPSTAT_FILTER_MAX 512
 
-static DEFINE_MUTEX(tcpstat_filter_lock);
-static u16 *tcpstat_filter;		/* sorted, unique; NULL: every port */
-static unsigned int tcpstat_nfilter;
-/* Listening ports seen by the last walk: the first guess of the room needed. */
-static unsigned int tcpstat_ports_hint;
+static_assert(sizeof(struct tcpstat_port) == 72);
+
+/* The value of the "ports" parameter. */
+struct tcpstat_filter {
+	struct mutex lock;	/* taken by set, get and every per-port walk */
+	u16 *list;		/* sorted, unique; NULL: every port */
+	unsigned int n;
+};
+
+static struct tcpstat_filter tcpstat_filter = {
+	.lock = __MUTEX_INITIALIZER(tcpstat_filter.lock),
+};
 
 static int tcpstat_cmp_u16(const void *a, const void *b)
 {
@@ -42,10 +56,11 @@ static int tcpstat_cmp_u16(const void *a, const void *b)
  */
 static int tcpstat_ports_set(const char *val, const struct kernel_param *kp)
 {
+	struct tcpstat_filter *f = kp->arg;
 	int vlen = strcspn(val, "\n");	/* for the messages */
+	unsigned int n = 0, i, out;
 	char *buf, *cur, *tok;
 	u16 *list = NULL;
-	unsigned int n = 0, i, out;
 	int err = 0;
 
 	buf = kstrdup(val, GFP_KERNEL);
@@ -86,10 +101,10 @@ static int tcpstat_ports_set(const char *val, const struct kernel_param *kp)
 				list[out++] = list[i];
 		n = out;
 	}
-	mutex_lock(&tcpstat_filter_lock);
-	swap(tcpstat_filter, list);
-	tcpstat_nfilter = n;
-	mutex_unlock(&tcpstat_filter_lock);
+	mutex_lock(&f->lock);
+	swap(f->list, list);
+	f->n = n;
+	mutex_unlock(&f->lock);
 out:
 	kfree(list);
 	kfree(buf);
@@ -98,44 +113,55 @@ out:
 
 static int tcpstat_ports_get(char *buffer, const struct kernel_param *kp)
 {
+	struct tcpstat_filter *f = kp->arg;
 	unsigned int i;
 	int len = 0;
 
-	mutex_lock(&tcpstat_filter_lock);
-	for (i = 0; i < tcpstat_nfilter && len < PAGE_SIZE - 8; i++)
-		len += scnprintf(buffer + len, PAGE_SIZE - len, "%s%u", i ? "," : "",
-				 tcpstat_filter[i]);
-	mutex_unlock(&tcpstat_filter_lock);
+	mutex_lock(&f->lock);
+	for (i = 0; i < f->n; i++)
+		len += scnprintf(buffer + len, PAGE_SIZE - len, "%s%u", i ? "," : "", f->list[i]);
+	mutex_unlock(&f->lock);
 	len += scnprintf(buffer + len, PAGE_SIZE - len, "\n");
 	return len;
+}
+
+/*
+ * Called by the module core once the parameter's sysfs file is gone
+ * (after the module's exit, or when loading fails), so no set can run
+ * concurrently or after it.
+ */
+static void tcpstat_ports_free(void *arg)
+{
+	struct tcpstat_filter *f = arg;
+
+	kfree(f->list);
+	f->list = NULL;
+	f->n = 0;
 }
 
 static const struct kernel_param_ops tcpstat_ports_param_ops = {
 	.set = tcpstat_ports_set,
 	.get = tcpstat_ports_get,
+	.free = tcpstat_ports_free,
 };
-module_param_cb(ports, &tcpstat_ports_param_ops, NULL, 0644);
-MODULE_PARM_DESC(ports, "Report only these listening ports in tcpstat_ports (comma-separated, at most 1024; empty: all)");
 
-void tcpstat_ports_param_exit(void)
-{
-	kfree(tcpstat_filter);
-	tcpstat_filter = NULL;
-	tcpstat_nfilter = 0;
-}
+module_param_cb(ports, &tcpstat_ports_param_ops, &tcpstat_filter, 0644);
+MODULE_PARM_DESC(ports, "Report only these listening ports in tcpstat_ports (comma-separated, at most 512; empty: all)");
 
+/* A copy of the filter for one walk, charged to the reader. */
 static int tcpstat_filter_copy(struct tcpstat_ports *p)
 {
+	struct tcpstat_filter *f = &tcpstat_filter;
 	int err = 0;
 
-	mutex_lock(&tcpstat_filter_lock);
-	if (tcpstat_filter) {
-		p->filter = kmemdup(tcpstat_filter, tcpstat_nfilter * sizeof(u16), GFP_KERNEL);
-		p->nfilter = tcpstat_nfilter;
+	mutex_lock(&f->lock);
+	if (f->list) {
+		p->filter = kmemdup(f->list, f->n * sizeof(u16), TCPSTAT_GFP_READER);
+		p->nfilter = f->n;
 		if (!p->filter)
 			err = -ENOMEM;
 	}
-	mutex_unlock(&tcpstat_filter_lock);
+	mutex_unlock(&f->lock);
 	return err;
 }
 
@@ -151,46 +177,67 @@ static void tcpstat_print_ports(struct tcpstat_buf *b, const struct tcpstat_port
 		if (!p->slot[port])
 			continue;
 		e = &p->port[p->slot[port] - 1];
-		tcpstat_buf_printf(b, TCPSTAT_SECTION_PORTS " %u %u %llu %llu %u %u", port, e->listeners,
-				   e->queue, e->backlog, e->fullest_queue, e->fullest_backlog);
+		tcpstat_buf_printf(b, TCPSTAT_SECTION_PORTS " %u %u %llu %llu %u %u", port,
+				   e->listeners, e->queue, e->backlog, e->fullest_queue,
+				   e->fullest_backlog);
 		tcpstat_print_counts(b, e->n);
+	}
+}
+
+/*
+ * The listener pass into room for @cap ports. Every other socket is
+ * counted on a port only if a listener gave the port a slot, so an
+ * overflow can only happen here: the pass is redone with room for every
+ * port, before the established table is walked once.
+ */
+static int tcpstat_ports_listeners(struct tcpstat_walk *w, struct tcpstat_ports *p,
+				   unsigned int cap)
+{
+	for (;;) {
+		p->port = kvcalloc(cap, sizeof(*p->port), TCPSTAT_GFP_READER);
+		if (!p->port)
+			return -ENOMEM;
+		p->capacity = cap;
+		tcpstat_walk_listeners(w);
+		if (!p->overflow)
+			return 0;
+		/* More listening ports than room: again, with room for all. */
+		kvfree(p->port);
+		p->port = NULL;
+		memset(p->slot, 0, TCPSTAT_NPORTS * sizeof(*p->slot));
+		memset(w->c, 0, sizeof(*w->c));
+		memset(&w->st, 0, sizeof(w->st));
+		p->nports = 0;
+		p->overflow = false;
+		cap = TCPSTAT_NPORTS - 1;
 	}
 }
 
 static int tcpstat_ports_fill(struct net *net, struct tcpstat_buf *b)
 {
+	struct tcpstat_pernet *pn = tcpstat_pernet(net);
 	struct tcpstat_ports p = {};
 	struct tcpstat_counts c;
 	struct tcpstat_walk w;
-	unsigned int cap = clamp(READ_ONCE(tcpstat_ports_hint) * 2, 64U, TCPSTAT_NPORTS - 1U);
 	int err = -ENOMEM;
+	unsigned int cap;
 
-	p.slot = kvcalloc(TCPSTAT_NPORTS, sizeof(*p.slot), GFP_KERNEL);
+	/* Room for twice this namespace's last count, at least 64 ports. */
+	cap = clamp(READ_ONCE(pn->ports_hint) * 2, 64U, TCPSTAT_NPORTS - 1U);
+
+	p.slot = kvcalloc(TCPSTAT_NPORTS, sizeof(*p.slot), TCPSTAT_GFP_READER);
 	if (!p.slot)
 		goto out;
 	err = tcpstat_filter_copy(&p);
 	if (err)
 		goto out;
-	for (;;) {
-		err = -ENOMEM;
-		p.port = kvcalloc(cap, sizeof(*p.port), GFP_KERNEL);
-		if (!p.port)
-			goto out;
-		p.capacity = cap;
-		tcpstat_walk_init(&w, net, &c);
-		w.ports = &p;
-		tcpstat_walk_net(&w);
-		if (!p.overflow)
-			break;
-		/* More listening ports than room: again, with room for all. */
-		kvfree(p.port);
-		p.port = NULL;
-		memset(p.slot, 0, TCPSTAT_NPORTS * sizeof(*p.slot));
-		p.nports = 0;
-		p.overflow = false;
-		cap = TCPSTAT_NPORTS - 1;
-	}
-	WRITE_ONCE(tcpstat_ports_hint, p.nports);
+	tcpstat_walk_init(&w, net, &c);
+	w.ports = &p;
+	err = tcpstat_ports_listeners(&w, &p, cap);
+	if (err)
+		goto out;
+	tcpstat_walk_established(&w, tcpstat_net_hashinfo(net));
+	WRITE_ONCE(pn->ports_hint, p.nports);
 	tcpstat_print_header(b);
 	tcpstat_print_states(b, &c);
 	tcpstat_print_ports(b, &p);

@@ -46,7 +46,6 @@ void tcpstat_walk_init(struct tcpstat_walk *w, struct net *net, struct tcpstat_c
 	memset(w, 0, sizeof(*w));
 	w->net = net;
 	w->c = c;
-	w->lock_stats = READ_ONCE(tcpstat_lock_stats);
 	if (c)
 		memset(c, 0, sizeof(*c));
 }
@@ -55,8 +54,8 @@ void tcpstat_walk_init(struct tcpstat_walk *w, struct net *net, struct tcpstat_c
 static struct tcpstat_counts *tcpstat_nsmap_find(const struct tcpstat_nsmap *m,
 						 const struct net *net)
 {
-	u32 mask = (1U << m->hbits) - 1;
 	u32 i = hash_ptr((void *)net, m->hbits);
+	u32 mask = (1U << m->hbits) - 1;
 	u32 e;
 
 	while ((e = m->hash[i]) != 0) {
@@ -102,14 +101,18 @@ static bool tcpstat_fuller(u32 q, u32 m, u32 fq, u32 fm)
  * before the established one), each giving its port a slot; every other
  * socket is then counted on its local port's slot, if any. The slots are
  * in memory allocated before the walk; when they run out, the walk notes
- * the overflow and the caller walks again with room for every port.
+ * the overflow and the caller walks the listeners again with room for
+ * every port.
  */
 static void tcpstat_port_visit(struct tcpstat_ports *p, const struct sock *sk, int idx,
 			       bool listener)
 {
-	u16 port = sk->sk_num;
-	unsigned int s = p->slot[port];
 	struct tcpstat_port *e;
+	unsigned int s;
+	u16 port;
+
+	port = sk->sk_num;
+	s = p->slot[port];
 
 	if (listener && !s) {
 		if (p->filter && !tcpstat_port_wanted(p, port))
@@ -191,8 +194,14 @@ static void tcpstat_lock_time(struct tcpstat_walk *w, int table, u64 t0)
 		w->st.max_lock_ns[table] = t;
 }
 
-void tcpstat_walk_listeners(struct tcpstat_walk *w, struct inet_hashinfo *h)
+/*
+ * The listener table is one for every namespace: the initial namespace's
+ * (since 6.1 a private established table shares the global listener
+ * table; before, every table was global).
+ */
+void tcpstat_walk_listeners(struct tcpstat_walk *w)
 {
+	struct inet_hashinfo *h = tcpstat_hashinfo(&init_net);
 	unsigned long i, size = tcpstat_lhash_size(h);
 
 	w->st.buckets[TCPSTAT_TABLE_LISTEN] += size;
@@ -225,7 +234,7 @@ void tcpstat_walk_established(struct tcpstat_walk *w, struct inet_hashinfo *h)
 	for (i = 0; i <= mask; i++) {
 		struct inet_ehash_bucket *head = &h->ehash[i];
 		struct hlist_nulls_node *node;
-		spinlock_t *lock;
+		spinlock_t *lock;	/* the bucket's, shared with others */
 		struct sock *sk;
 		u64 t0 = 0;
 
@@ -257,8 +266,6 @@ void tcpstat_walk_established(struct tcpstat_walk *w, struct inet_hashinfo *h)
  */
 void tcpstat_walk_net(struct tcpstat_walk *w)
 {
-	struct inet_hashinfo *h = tcpstat_hashinfo(w->net);
-
-	tcpstat_walk_listeners(w, h);
-	tcpstat_walk_established(w, h);
+	tcpstat_walk_listeners(w);
+	tcpstat_walk_established(w, tcpstat_hashinfo(w->net));
 }

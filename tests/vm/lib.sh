@@ -134,12 +134,19 @@ human_format_ok() {
 	END { exit (bad || NR != n) }'
 }
 
+# Is the calling process in the initial network namespace?
+in_init_netns() { [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; }
+
 # The machine file must have its magic line, the states header, the two
-# family rows, the walk section and the end line, in that order and
-# nothing else.
+# family rows, the walk section (in the initial namespace only: the tables
+# it describes hold every namespace's sockets) and the end line, in that
+# order and nothing else. $2: 1 if the file is the initial namespace's
+# (default: whether the caller is in it).
 data_format_ok() {
 	f=${1:-/proc/net/tcpstat_data}
-	cat "$f" | awk -v states="$STATES" '
+	host=${2:-}
+	[ -n "$host" ] || { host=0; in_init_netns && host=1; }
+	cat "$f" | awk -v states="$STATES" -v host="$host" '
 	function nums(from,   i) {
 		for (i = from; i <= NF; i++) if ($i !~ /^(0|[1-9][0-9]*)$/) return 0
 		return 1
@@ -150,11 +157,11 @@ data_format_ok() {
 	NR == 2 { ok = ok && ($0 == "states family " states) }
 	NR == 3 { ok = ok && row("ipv4") }
 	NR == 4 { ok = ok && row("ipv6") }
-	NR == 5 { ok = ok && ($0 == "walk table buckets locked max_lock_ns") }
-	NR == 6 { ok = ok && walk("listen") }
-	NR == 7 { ok = ok && walk("established") }
-	NR == 8 { ok = ok && ($0 == "end") }
-	END { exit !(ok && NR == 8) }'
+	host && NR == 5 { ok = ok && ($0 == "walk table buckets locked max_lock_ns") }
+	host && NR == 6 { ok = ok && walk("listen") }
+	host && NR == 7 { ok = ok && walk("established") }
+	NR == (host ? 8 : 5) { ok = ok && ($0 == "end") }
+	END { exit !(ok && NR == (host ? 8 : 5)) }'
 }
 
 # Wait (up to $2 seconds, default 15) until the kernel's view equals the
