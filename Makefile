@@ -5,8 +5,11 @@
 #   make                  build the module (for KDIR) and the reporter
 #   make module           build kmod/tcpstat.ko for KDIR
 #   make user             build the reporter user/tcpstat
-#   make check            unit tests, fuzz smoke, host tests, VM tests on
-#                         every supported kernel (installs what it needs)
+#   make check            checkpatch, unit tests, fuzz smoke, host tests, VM
+#                         tests on every supported kernel (installs what it
+#                         needs)
+#   make check-style      scripts/checkpatch.pl --strict on kmod/ (checkpatch.sh),
+#                         and kmod/probe.sh against made-up headers
 #   make demo             boot a Debian kernel under QEMU with the module
 #                         and show /proc/tcpstat and the reporter's output
 #   make bench            benchmarks (docs/performance.md)
@@ -32,7 +35,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf
 TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
 export TCPSTAT_KERNELS
 
-.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-vm demo bench install \
+.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-vm check-style demo bench install \
 	install-module dkms-install deps clean
 
 all: module user
@@ -44,7 +47,7 @@ module:
 user:
 	$(MAKE) -C user
 
-sockfarm: tests/vm/sockfarm
+sockfarm: tests/vm/sockfarm tests/vm/harden
 
 bench-tools: tests/bench/measure tests/bench/nldiag
 
@@ -57,13 +60,21 @@ tests/bench/nldiag: tests/bench/nldiag.c
 tests/vm/sockfarm: tests/vm/sockfarm.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+tests/vm/harden: tests/vm/harden.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
 deps:
 	scripts/deps.sh
 
 check: deps
+	$(MAKE) check-style
 	$(MAKE) check-user
 	$(MAKE) check-integration
 	$(MAKE) check-vm
+
+check-style:
+	scripts/checkpatch.sh
+	tests/unit/probe.sh
 
 check-user: user sockfarm
 	$(MAKE) -C user unit
@@ -76,19 +87,28 @@ check-integration: user sockfarm
 deb:
 	scripts/build-deb.sh
 
+# The hardening tests boot with slub_debug (a double free or a write to
+# freed memory shows in the console) and a test-only module.
+HARDENING_VM = TCPSTAT_VM_APPEND="thash_entries=512 slub_debug=FZP"
 check-vm: user sockfarm bench-tools
 	scripts/check-kernels.sh functional.sh
+	$(HARDENING_VM) scripts/check-kernels.sh hardening.sh --test-module tests/vm/pernetfail
 	scripts/check-kernels.sh stress.sh --env TCPSTAT_STRESS_SECONDS=$(CHECK_STRESS_SECONDS) --timeout 900
 	scripts/bench.sh --smoke
 
-# make debug-check: the functional and stress tests on a kernel built from
-# Debian's source with KASAN, lockdep, UBSAN and kmemleak (long to build,
+# make debug-check: systematic fault injection (faults.sh), the hardening,
+# functional and stress tests on a kernel built from Debian's source with
+# KASAN, lockdep, UBSAN, kmemleak and fault injection (long to build,
 # cached; not part of make check).
 # The debug kernel is many times slower under emulation: time limits x10;
 # 4-level paging (an early-boot KASAN report came with la57 once).
 DEBUG_VM = TCPSTAT_KERNELS=trixie:debug TCPSTAT_QEMU_CPU=max,la57=off
 debug-check: deps user sockfarm
 	scripts/build-debug-kernel.sh trixie
+	$(DEBUG_VM) scripts/check-kernels.sh faults.sh --mem 3G --timeout 14400 \
+		--env TCPSTAT_TIME_SCALE=10 --allow-alloc-failures
+	$(DEBUG_VM) $(HARDENING_VM) scripts/check-kernels.sh hardening.sh \
+		--test-module tests/vm/pernetfail --mem 3G --timeout 7200 --env TCPSTAT_TIME_SCALE=10
 	$(DEBUG_VM) scripts/check-kernels.sh functional.sh --mem 3G --timeout 7200 \
 		--env TCPSTAT_TIME_SCALE=10
 	$(DEBUG_VM) scripts/check-kernels.sh stress.sh --mem 3G --timeout 7200 \

@@ -3,13 +3,21 @@
 # chroot and run one guest script on each. Kernels are prepared (fetched
 # and cached) in parallel, then tested one after the other.
 #
-# Usage: check-kernels.sh [guest script (default functional.sh)] [vm-run options...]
+# Usage: check-kernels.sh [guest script (default functional.sh)]
+#                         [--test-module DIR]... [vm-run options...]
+# --test-module builds a test-only module (e.g. tests/vm/pernetfail) for
+# each kernel too and gives it to the guest as /extra/<name>.ko.
 # The guest's "stress,<name>,<value>" lines are gathered into the summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 run=${1:-functional.sh}
 [ $# -gt 0 ] && shift
+testmods=()
+while [ "${1:-}" = --test-module ]; do
+	testmods+=("${2:?--test-module needs a directory}")
+	shift 2
+done
 # A small established table (512 buckets, the smallest the kernel makes)
 # so the tests can fill every bucket, the last one included.
 append=${TCPSTAT_VM_APPEND:-thash_entries=512}
@@ -29,9 +37,15 @@ for k in $TCPSTAT_KERNELS; do
 	out=$TCPSTAT_ROOT/build/vm/$release-$flavour-${run%.sh}
 	start=$(date +%s)
 	rc=0
-	if "$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$ko"; then
+	extra=()
+	for m in "${testmods[@]}"; do
+		mko=$TCPSTAT_ROOT/build/ko/$release-$flavour/$(basename "$m").ko
+		"$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$mko" "$TCPSTAT_ROOT/$m" || rc=1
+		extra+=(--extra-ko "$mko")
+	done
+	if [ $rc = 0 ] && "$TCPSTAT_ROOT/scripts/build-module.sh" "$release" "$flavour" "$ko"; then
 		"$TCPSTAT_ROOT/scripts/vm-run.sh" --kernel "$k" --ko "$ko" --run "$run" \
-			--append "$append" --out "$out" "$@" || rc=$?
+			--append "$append" --out "$out" "${extra[@]}" "$@" || rc=$?
 	else
 		rc=1
 	fi
