@@ -41,40 +41,6 @@ insmod /tcpstat.ko || { echo "not ok 1 - insmod"; exit 1; }
 echo "meta,guest: $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
 echo "meta,$(dmesg | grep -o 'TCP established hash table entries: [0-9]*' | sed 's/TCP established hash table entries:/established hash table (ehash) buckets:/')"
 
-total_sockets() {
-	awk '/^states ipv/ { for (i = 3; i <= 13; i++) s += $i } END { print s + 0 }' \
-		/proc/net/tcpstat_data
-}
-
-# runs per method: fewer at large N, where one sample takes seconds.
-runs_for() {
-	if [ "$1" -ge 500000 ]; then echo 5
-	elif [ "$1" -ge 100000 ]; then echo 10
-	else echo 20; fi
-}
-
-# bench <N> <method name> <command...>
-bench() {
-	n=$1 name=$2
-	shift 2
-	if out=$(measure -n "$RUNS" -w 1 -o -- "$@"); then
-		echo "csv,$n,$name,$(echo "$out" | sed 's/[a-z_0-9]*=//g; s/ /,/g')"
-	else
-		echo "not ok - $name at $n sockets failed"
-		BENCH_FAILED=1
-	fi
-}
-
-# bench_read <N> <method name> <file>: in-process reads, no process start.
-bench_read() {
-	if out=$(measure -n "$RUNS" -w 1 -f "$3"); then
-		echo "csv,$1,$2,$(echo "$out" | sed 's/[a-z_0-9]*=//g; s/ /,/g')"
-	else
-		echo "not ok - $2 at $1 sockets failed"
-		BENCH_FAILED=1
-	fi
-}
-
 measure_all() {
 	n=$1
 	RUNS=$(runs_for "$n")
