@@ -4,14 +4,20 @@
  * cost: wall time, CPU time (user + system, of the command and its
  * children) and peak resident memory.
  *
- *   measure [-n RUNS] [-w WARMUP] [-o] -- command [args...]
- *   measure [-n RUNS] [-w WARMUP] -f FILE
+ *   measure [-n RUNS] [-w WARMUP] [-k CLOCK] [-o] -- command [args...]
+ *   measure [-n RUNS] [-w WARMUP] [-k CLOCK] -f FILE [-f FILE]...
  *
  * Prints one line:
  *   runs=N wall_med_us=.. wall_p95_us=.. cpu_med_us=.. cpu_p95_us=.. maxrss_kb=..
  * -o sends the command's stdout to /dev/null (default: inherited).
  * -f times open + read to EOF + close of FILE inside this process (no
  * process start): for /proc files, the cost of the kernel producing them.
+ * With several -f, one run reads each FILE in turn.
+ * -k CLOCK takes the CPU time from an outside clock instead (cpuclock.h:
+ * in User-Mode Linux, /proc/umlclock, the host's CPU time of the UML
+ * kernel and of its exited processes): cpu_* is then kernel and user
+ * together, and two more fields, kcpu_med_us=.. kcpu_p95_us=.., give the
+ * kernel's part.
  * Exit 0, or 1 if any run fails (non-zero status or a signal): a failing
  * method must not be reported as a fast one.
  */
@@ -25,6 +31,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cpuclock.h"
 
 static long long now_ns(void)
 {
@@ -51,29 +59,32 @@ static long long pct(const long long *v, int n, int p)
 	return v[rank - 1];
 }
 
-/* One open/read/close of @path; the CPU time is this thread's. */
-static int read_once(const char *path, long long *wall, long long *cpu)
+/* One open/read/close of each of the @nfiles @paths; the CPU time is
+ * this thread's. */
+static int read_once(char **paths, int nfiles, long long *wall, long long *cpu)
 {
 	static char buf[1 << 20];
 	struct timespec c0, c1;
 	long long t0 = now_ns();
 	ssize_t n;
-	int fd;
+	int fd, i;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "measure: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	if (n < 0) {
-		fprintf(stderr, "measure: read %s: %s\n", path, strerror(errno));
+	for (i = 0; i < nfiles; i++) {
+		fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "measure: %s: %s\n", paths[i], strerror(errno));
+			return -1;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0) {
+			fprintf(stderr, "measure: read %s: %s\n", paths[i], strerror(errno));
+			close(fd);
+			return -1;
+		}
 		close(fd);
-		return -1;
 	}
-	close(fd);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	*wall = now_ns() - t0;
 	*cpu = (c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec);
@@ -119,19 +130,25 @@ static int run_once(char **argv, int quiet, long long *wall, long long *cpu, lon
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: measure [-n RUNS] [-w WARMUP] [-o] -- command...\n"
-			"       measure [-n RUNS] [-w WARMUP] -f FILE\n");
+	fprintf(stderr, "usage: measure [-n RUNS] [-w WARMUP] [-k CLOCK] [-o] -- command...\n"
+			"       measure [-n RUNS] [-w WARMUP] [-k CLOCK] -f FILE [-f FILE]...\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	int runs = 20, warmup = 2, quiet = 0, opt, i;
-	const char *file = NULL;
-	long long *wall, *cpu;
+	int runs = 20, warmup = 2, quiet = 0, nfiles = 0, opt, i;
+	char **files = calloc(argc, sizeof(*files));
+	long long *wall, *cpu, *kcpu;
+	struct cpuclock clock;
+	const char *clock_path = NULL;
 	long maxrss = 0;
 
-	while ((opt = getopt(argc, argv, "+n:w:of:")) != -1) {
+	if (!files) {
+		perror("measure: calloc");
+		return 1;
+	}
+	while ((opt = getopt(argc, argv, "+n:w:of:k:")) != -1) {
 		switch (opt) {
 		case 'n':
 			runs = atoi(optarg);
@@ -143,40 +160,62 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'f':
-			file = optarg;
+			files[nfiles++] = optarg;
+			break;
+		case 'k':
+			clock_path = optarg;
 			break;
 		default:
 			return usage();
 		}
 	}
-	if ((!file && optind >= argc) || (file && optind < argc) || runs < 1 || warmup < 0) {
+	if ((!nfiles && optind >= argc) || (nfiles && optind < argc) || runs < 1 || warmup < 0) {
 		return usage();
 	}
 	wall = calloc(runs, sizeof(*wall));
 	cpu = calloc(runs, sizeof(*cpu));
-	if (!wall || !cpu) {
+	kcpu = calloc(runs, sizeof(*kcpu));
+	if (!wall || !cpu || !kcpu) {
 		perror("measure: calloc");
 		return 1;
 	}
+	if (clock_path && cpuclock_open(&clock, clock_path))
+		return 1;
 	for (i = -warmup; i < runs; i++) {
-		long long w, c;
+		long long w, c, k = 0, k0 = 0, u0 = 0, k1, u1;
 		long rss = 0;
 
-		if (file ? read_once(file, &w, &c) : run_once(argv + optind, quiet, &w, &c, &rss))
+		if (clock_path && cpuclock_read(&clock, &k0, &u0))
 			return 1;
+		if (nfiles ? read_once(files, nfiles, &w, &c) :
+			     run_once(argv + optind, quiet, &w, &c, &rss))
+			return 1;
+		if (clock_path) {
+			if (cpuclock_read(&clock, &k1, &u1))
+				return 1;
+			cpuclock_cost(&clock, k0, u0, k1, u1, &k, &c);
+		}
 		if (i < 0)
 			continue;
 		wall[i] = w;
 		cpu[i] = c;
+		kcpu[i] = k;
 		if (rss > maxrss)
 			maxrss = rss;
 	}
 	qsort(wall, runs, sizeof(*wall), cmp_ll);
 	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
-	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld\n",
+	qsort(kcpu, runs, sizeof(*kcpu), cmp_ll);
+	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld",
 	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
 	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000, maxrss);
+	if (clock_path)
+		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(kcpu, runs, 50) / 1000,
+		       pct(kcpu, runs, 95) / 1000);
+	printf("\n");
 	free(wall);
 	free(cpu);
+	free(kcpu);
+	free(files);
 	return 0;
 }
