@@ -6,8 +6,22 @@
  * kernel fills ~300 bytes per socket, user space walks every message.
  *
  *   nldiag          prints "ipv4 <11 counts>" and "ipv6 <11 counts>"
+ *   nldiag -x       the same from a dump without extensions (only the
+ *                   inet_diag_msg per socket, what the reporter's netlink
+ *                   backend asks)
+ *   nldiag [-x] -n RUNS [-w WARMUP] [-k CLOCK]
+ *                   times RUNS dumps of both families inside this process
+ *                   (after WARMUP, default 1; no process start, one socket)
+ *                   and prints, as tests/bench/measure -f does,
+ *                   "runs=N wall_med_us=.. wall_p95_us=.. cpu_med_us=..
+ *                   cpu_p95_us=.. maxrss_kb=0" (CPU: this thread's, or
+ *                   with -k the outside clock's, cpuclock.h, and then
+ *                   "kcpu_med_us=.. kcpu_p95_us=.." too, as measure), and
+ *                   on stderr "nldiag: <R> recvmsg calls per sample".
+ * Exit 0, 1 on a netlink error, 2 on a usage error.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +30,7 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include "cpuclock.h"
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
@@ -23,6 +38,7 @@
 struct dump {
 	unsigned long n[12];
 	int family;
+	unsigned long recvs;
 };
 
 static int data_cb(const struct nlmsghdr *nlh, void *data)
@@ -37,7 +53,7 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump(struct mnl_socket *nl, int family, struct dump *d)
+static int dump(struct mnl_socket *nl, int family, int ext, struct dump *d)
 {
 	static char buf[1 << 16];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -54,12 +70,13 @@ static int dump(struct mnl_socket *nl, int family, struct dump *d)
 	r->sdiag_family = (unsigned char)family;
 	r->sdiag_protocol = IPPROTO_TCP;
 	r->idiag_states = 0xFFE;
-	r->idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	r->idiag_ext = ext ? 1 << (INET_DIAG_INFO - 1) : 0;
 	memset(d, 0, sizeof(*d));
 	d->family = family;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	while ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		d->recvs++;
 		ret = mnl_cb_run(buf, (size_t)len, seq, portid, data_cb, d);
 		if (ret <= MNL_CB_STOP)
 			return ret == MNL_CB_STOP ? 0 : -1;
@@ -67,26 +84,143 @@ static int dump(struct mnl_socket *nl, int family, struct dump *d)
 	return -1;
 }
 
-int main(void)
+static long long now_ns(clockid_t clock)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-	struct dump d;
-	int f, i;
+	struct timespec ts;
 
+	clock_gettime(clock, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of a sorted array (as tests/bench/measure). */
+static long long pct(const long long *v, int n, int p)
+{
+	int rank = (p * n + 99) / 100;
+
+	return v[(rank < 1 ? 1 : rank) - 1];
+}
+
+/* One sample: a dump of each family; the recvmsg calls it took. */
+static int sample(struct mnl_socket *nl, int ext, struct dump d[2], unsigned long *recvs)
+{
+	int f;
+
+	*recvs = 0;
+	for (f = 0; f < 2; f++) {
+		if (dump(nl, f ? AF_INET6 : AF_INET, ext, &d[f])) {
+			fprintf(stderr, "nldiag: dump: %s\n", strerror(errno));
+			return -1;
+		}
+		*recvs += d[f].recvs;
+	}
+	return 0;
+}
+
+static int timed(struct mnl_socket *nl, int ext, int runs, int warmup, const char *clock_path)
+{
+	long long *wall = calloc(runs, sizeof(*wall)), *cpu = calloc(runs, sizeof(*cpu));
+	long long *kcpu = calloc(runs, sizeof(*kcpu));
+	unsigned long recvs = 0;
+	struct cpuclock clock;
+	struct dump d[2];
+	int i;
+
+	if (!wall || !cpu || !kcpu) {
+		perror("nldiag: calloc");
+		return 1;
+	}
+	if (clock_path && cpuclock_open(&clock, clock_path))
+		return 1;
+	for (i = -warmup; i < runs; i++) {
+		long long w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		long long c, k = 0, k0 = 0, u0 = 0, k1, u1;
+
+		if (clock_path && cpuclock_read(&clock, &k0, &u0))
+			return 1;
+		if (sample(nl, ext, d, &recvs))
+			return 1;
+		c = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+		if (clock_path) {
+			if (cpuclock_read(&clock, &k1, &u1))
+				return 1;
+			cpuclock_cost(&clock, k0, u0, k1, u1, &k, &c);
+		}
+		if (i < 0)
+			continue;
+		cpu[i] = c;
+		kcpu[i] = k;
+		wall[i] = now_ns(CLOCK_MONOTONIC) - w0;
+	}
+	qsort(wall, runs, sizeof(*wall), cmp_ll);
+	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
+	qsort(kcpu, runs, sizeof(*kcpu), cmp_ll);
+	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=0",
+	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
+	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000);
+	if (clock_path)
+		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(kcpu, runs, 50) / 1000,
+		       pct(kcpu, runs, 95) / 1000);
+	printf("\n");
+	fprintf(stderr, "nldiag: %lu recvmsg calls per sample\n", recvs);
+	free(wall);
+	free(cpu);
+	free(kcpu);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int ext = 1, runs = 0, warmup = 1, opt, f, i, ret;
+	const char *clock_path = NULL;
+	struct mnl_socket *nl;
+	unsigned long recvs;
+	struct dump d[2];
+
+	while ((opt = getopt(argc, argv, "xn:w:k:")) != -1) {
+		switch (opt) {
+		case 'x':
+			ext = 0;
+			break;
+		case 'n':
+			runs = atoi(optarg);
+			break;
+		case 'w':
+			warmup = atoi(optarg);
+			break;
+		case 'k':
+			clock_path = optarg;
+			break;
+		default:
+			runs = -1;
+		}
+	}
+	if (optind < argc || runs < 0 || warmup < 0) {
+		fprintf(stderr, "usage: nldiag [-x] [-n RUNS [-w WARMUP] [-k CLOCK]]\n");
+		return 2;
+	}
+	nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		fprintf(stderr, "nldiag: netlink: %s\n", strerror(errno));
 		return 1;
 	}
-	for (f = 0; f < 2; f++) {
-		if (dump(nl, f ? AF_INET6 : AF_INET, &d)) {
-			fprintf(stderr, "nldiag: dump: %s\n", strerror(errno));
-			return 1;
+	if (runs > 0) {
+		ret = timed(nl, ext, runs, warmup, clock_path);
+	} else {
+		ret = sample(nl, ext, d, &recvs) ? 1 : 0;
+		for (f = 0; !ret && f < 2; f++) {
+			printf("ipv%d", f ? 6 : 4);
+			for (i = 1; i <= 11; i++)
+				printf(" %lu", d[f].n[i]);
+			printf("\n");
 		}
-		printf("ipv%d", f ? 6 : 4);
-		for (i = 1; i <= 11; i++)
-			printf(" %lu", d.n[i]);
-		printf("\n");
 	}
 	mnl_socket_close(nl);
-	return 0;
+	return ret;
 }
