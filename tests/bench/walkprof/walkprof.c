@@ -3,22 +3,39 @@
  * walkprof - take tcpstat's established-table walk apart, for the
  * benchmark only (never installed). Reading /proc/net/walkprof runs each
  * variant five times over the reader's namespace and prints the best time
- * of each:
+ * of each, "walkprof <variant> <ns>" (in User-Mode Linux, the host's CPU
+ * time, see walkprof_now):
  *   chase   follow every chain, touch nothing else, no lock
  *   locks   lock and unlock every non-empty bucket, nothing else
  *   locked  chase under the bucket locks
  *   full    the whole count (the fields tcpstat reads, under the locks)
  * The differences give what each part costs: the chain chase is the
- * floor of any method that looks at every socket. Then one more full walk
- * times every bucket lock hold and prints their distribution (log2
- * histogram: hold_p50, hold_p99, hold_p999 are upper bounds of a power-of-2
- * bucket; hold_max exact), to tell a slow walk from one long preemption.
+ * floor of any method that looks at every socket. With the module
+ * parameter variants=1, also the experiments toward a faster exact walk
+ * (every one under the same lock rules as full):
+ *   scan       only the test of every bucket head for emptiness
+ *   pf<N>      full, prefetching both cache lines the walk reads of the
+ *              first socket of the bucket N ahead (its chain link and its
+ *              sock_common head), from a lockless peek at that bucket
+ *   pf16node, pf16sk   only one of those two lines
+ *   pf16head   pf16, plus the bucket heads prefetched 32 ahead
+ *   batch, pf16batch   full and pf16 yielding (cond_resched) every 64
+ *              buckets instead of after each locked one
+ * Every exact variant also prints the counts of its last walk,
+ * "walkcount <variant> ipv4 <11 counts> ipv6 <11 counts>" (state order
+ * ESTABLISHED..CLOSING, as tcpstat_data), so a test can check that each
+ * equals the module at quiescence.
+ * Then one more full walk times every bucket lock hold and prints their
+ * distribution (log2 histogram: hold_p50, hold_p99, hold_p999 are upper
+ * bounds of a power-of-2 bucket; hold_max exact), to tell a slow walk
+ * from one long preemption.
  */
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/prefetch.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -28,8 +45,44 @@
 
 #include "compat.h"
 
-enum { CHASE, LOCKS, LOCKED, FULL, NMODES };
-static const char *const walkprof_modes[NMODES] = { "chase", "locks", "locked", "full" };
+#ifdef CONFIG_UML
+#include <asm/unistd.h>
+#include <os.h> /* long syscall(long number, ...): the host libc's */
+
+/*
+ * In User-Mode Linux every kernel clock is the host's wall clock, which
+ * runs on while the host runs its other processes: time the walks by the
+ * host's CPU time of the thread that runs UML's kernel instead.
+ */
+static u64 walkprof_now(void)
+{
+	struct {
+		long sec, nsec;
+	} ts;
+
+	if (syscall(__NR_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &ts))
+		return ktime_get_ns();
+	return (u64)ts.sec * NSEC_PER_SEC + ts.nsec;
+}
+#else
+static u64 walkprof_now(void)
+{
+	return ktime_get_ns();
+}
+#endif
+
+/*
+ * What a walk does, as flags: each variant is its own function, the
+ * flags constant in it, so the compiler keeps only the code it runs.
+ */
+#define WP_LOCK		0x01	/* spin_lock_bh each non-empty bucket */
+#define WP_CHASE	0x02	/* follow the chain */
+#define WP_COUNT	0x04	/* read each socket's namespace, family, state */
+#define WP_PF_NODE	0x08	/* prefetch the chain link of a bucket's first socket ahead */
+#define WP_PF_SK	0x10	/* prefetch its sock_common head (state, family, net) */
+#define WP_PF_HEAD	0x20	/* prefetch the bucket heads twice as far ahead */
+#define WP_RESCHED_BATCH 0x40	/* cond_resched every WP_RESCHED_EVERY buckets, not each locked one */
+#define WP_RESCHED_EVERY 64
 
 struct walkprof_counts {
 	unsigned long sockets;
@@ -46,7 +99,11 @@ struct walkprof_holds {
 static struct walkprof_holds walkprof_holds;
 static DEFINE_MUTEX(walkprof_mutex);
 
-static void walkprof_count(struct walkprof_counts *c, const struct sock *sk)
+static bool walkprof_variants;
+module_param_named(variants, walkprof_variants, bool, 0644);
+MODULE_PARM_DESC(variants, "also time the experimental walks (prefetching, batched yields)");
+
+static __always_inline void walkprof_count(struct walkprof_counts *c, const struct sock *sk)
 {
 	int state = READ_ONCE(sk->sk_state);
 	int fam = sk->sk_family == AF_INET6;
@@ -59,29 +116,59 @@ static void walkprof_count(struct walkprof_counts *c, const struct sock *sk)
 		c->n[fam][state]++;
 }
 
-static void walkprof_walk(struct net *net, struct inet_hashinfo *h, int mode,
-			  struct walkprof_counts *c, struct walkprof_holds *holds)
+/*
+ * Prefetch what the walk will read of bucket j, from a lockless peek at
+ * its head (as the empty-bucket test is): the first socket's chain link
+ * and/or its sock_common head. The pointer may be stale by the time the
+ * walk gets there; a prefetch never faults, and the walk reads the
+ * socket for real only under the bucket's lock.
+ */
+static __always_inline void walkprof_prefetch(struct inet_hashinfo *h, unsigned long j,
+					      const unsigned int flags)
+{
+	struct hlist_nulls_node *first;
+
+	if (j > h->ehash_mask)
+		return;
+	first = READ_ONCE(h->ehash[j].chain.first);
+	if (is_a_nulls(first))
+		return;
+	if (flags & WP_PF_NODE)
+		prefetch(first);
+	if (flags & WP_PF_SK)
+		prefetch(hlist_nulls_entry(first, struct sock, sk_nulls_node));
+}
+
+static __always_inline void walkprof_walk(struct net *net, struct inet_hashinfo *h,
+					  struct walkprof_counts *c, const unsigned int flags,
+					  const unsigned int ahead, struct walkprof_holds *holds)
 {
 	unsigned long i;
 
 	for (i = 0; i <= h->ehash_mask; i++) {
 		struct inet_ehash_bucket *head = &h->ehash[i];
-		bool lock = mode != CHASE;
 		struct hlist_nulls_node *node;
 		spinlock_t *l;
 		struct sock *sk;
 		u64 t0 = 0;
 
-		if (hlist_nulls_empty(&head->chain))
+		if (flags & WP_PF_HEAD)
+			prefetch(&h->ehash[min_t(unsigned long, i + 2 * ahead, h->ehash_mask)]);
+		if (flags & (WP_PF_NODE | WP_PF_SK))
+			walkprof_prefetch(h, i + ahead, flags);
+		if (hlist_nulls_empty(&head->chain)) {
+			if ((flags & WP_RESCHED_BATCH) && i % WP_RESCHED_EVERY == 0)
+				cond_resched();
 			continue;
+		}
 		l = inet_ehash_lockp(h, i);
-		if (lock)
+		if (flags & WP_LOCK)
 			spin_lock_bh(l);
 		if (holds)
 			t0 = ktime_get_ns();
-		if (mode != LOCKS) {
+		if (flags & WP_CHASE) {
 			sk_nulls_for_each(sk, node, &head->chain) {
-				if (mode != FULL)
+				if (!(flags & WP_COUNT))
 					c->sockets++;
 				else if (net_eq(sock_net(sk), net))
 					walkprof_count(c, sk);
@@ -94,11 +181,66 @@ static void walkprof_walk(struct net *net, struct inet_hashinfo *h, int mode,
 			holds->n++;
 			holds->max = max(holds->max, d);
 		}
-		if (lock)
+		if (flags & WP_LOCK)
 			spin_unlock_bh(l);
-		cond_resched();
+		if (!(flags & WP_RESCHED_BATCH) || i % WP_RESCHED_EVERY == 0)
+			cond_resched();
 	}
 }
+
+#define WALKPROF_VARIANT(name, flags, ahead)                                                   \
+	static noinline void walkprof_##name(struct net *net, struct inet_hashinfo *h,         \
+					     struct walkprof_counts *c)                        \
+	{                                                                                      \
+		walkprof_walk(net, h, c, flags, ahead, NULL);                                  \
+	}
+
+#define WP_FULL (WP_LOCK | WP_CHASE | WP_COUNT)
+#define WP_PF (WP_FULL | WP_PF_NODE | WP_PF_SK)
+/* The walk taken apart. */
+WALKPROF_VARIANT(scan, 0, 0)
+WALKPROF_VARIANT(chase, WP_CHASE, 0)
+WALKPROF_VARIANT(locks, WP_LOCK, 0)
+WALKPROF_VARIANT(locked, WP_LOCK | WP_CHASE, 0)
+WALKPROF_VARIANT(full, WP_FULL, 0)
+/* Experiments: prefetching the first socket of the bucket N ahead. */
+WALKPROF_VARIANT(pf4, WP_PF, 4)
+WALKPROF_VARIANT(pf8, WP_PF, 8)
+WALKPROF_VARIANT(pf16, WP_PF, 16)
+WALKPROF_VARIANT(pf32, WP_PF, 32)
+WALKPROF_VARIANT(pf64, WP_PF, 64)
+WALKPROF_VARIANT(pf16node, WP_FULL | WP_PF_NODE, 16)
+WALKPROF_VARIANT(pf16sk, WP_FULL | WP_PF_SK, 16)
+WALKPROF_VARIANT(pf16head, WP_PF | WP_PF_HEAD, 16)
+/* Experiments: yielding every WP_RESCHED_EVERY buckets. */
+WALKPROF_VARIANT(batch, WP_FULL | WP_RESCHED_BATCH, 0)
+WALKPROF_VARIANT(pf16batch, WP_PF | WP_RESCHED_BATCH, 16)
+
+struct walkprof_variant {
+	const char *name;
+	void (*walk)(struct net *net, struct inet_hashinfo *h, struct walkprof_counts *c);
+	bool counts;		/* an exact count: its counts are printed */
+	bool experimental;	/* only with variants=1 */
+};
+
+#define WP(n, counts, exp) { #n, walkprof_##n, counts, exp }
+static const struct walkprof_variant walkprof_table[] = {
+	WP(chase, false, false),
+	WP(locks, false, false),
+	WP(locked, false, false),
+	WP(full, true, false),
+	WP(scan, false, true),
+	WP(pf4, true, true),
+	WP(pf8, true, true),
+	WP(pf16, true, true),
+	WP(pf32, true, true),
+	WP(pf64, true, true),
+	WP(pf16node, true, true),
+	WP(pf16sk, true, true),
+	WP(pf16head, true, true),
+	WP(batch, true, true),
+	WP(pf16batch, true, true),
+};
 
 /* The smallest power of two at or above the hold time of the given
  * fraction (per mille) of all holds. */
@@ -124,7 +266,7 @@ static void walkprof_print_holds(struct seq_file *seq, struct net *net,
 	mutex_lock(&walkprof_mutex);
 	memset(holds, 0, sizeof(*holds));
 	memset(&c, 0, sizeof(c));
-	walkprof_walk(net, h, FULL, &c, holds);
+	walkprof_walk(net, h, &c, WP_FULL, 0, holds);
 	if (holds->n) {
 		seq_printf(seq, "walkprof hold_p50 %llu\n", walkprof_quantile(holds, 500));
 		seq_printf(seq, "walkprof hold_p99 %llu\n", walkprof_quantile(holds, 990));
@@ -134,24 +276,45 @@ static void walkprof_print_holds(struct seq_file *seq, struct net *net,
 	mutex_unlock(&walkprof_mutex);
 }
 
+/* The counts of a variant's last walk, in the layout of tcpstat_data's
+ * rows: "walkcount <variant> ipv4 <11 counts> ipv6 <11 counts>". */
+static void walkprof_print_counts(struct seq_file *seq, const char *name,
+				  const struct walkprof_counts *c)
+{
+	int fam, s;
+
+	seq_printf(seq, "walkcount %s", name);
+	for (fam = 0; fam < 2; fam++) {
+		seq_printf(seq, " ipv%d", fam ? 6 : 4);
+		for (s = 1; s <= 11; s++)
+			seq_printf(seq, " %u", c->n[fam][s]);
+	}
+	seq_putc(seq, '\n');
+}
+
 static int walkprof_show(struct seq_file *seq, void *v)
 {
 	struct net *net = seq_file_single_net(seq);
 	struct inet_hashinfo *h = tcpstat_hashinfo(net);
-	int mode, r;
+	const struct walkprof_variant *w;
+	int r;
 
-	for (mode = 0; mode < NMODES; mode++) {
+	for (w = walkprof_table; w < walkprof_table + ARRAY_SIZE(walkprof_table); w++) {
 		struct walkprof_counts c;
 		u64 best = U64_MAX;
 
+		if (w->experimental && !READ_ONCE(walkprof_variants))
+			continue;
 		for (r = 0; r < 5; r++) {
-			u64 t0 = ktime_get_ns();
+			u64 t0 = walkprof_now();
 
 			memset(&c, 0, sizeof(c));
-			walkprof_walk(net, h, mode, &c, NULL);
-			best = min(best, ktime_get_ns() - t0);
+			w->walk(net, h, &c);
+			best = min(best, walkprof_now() - t0);
 		}
-		seq_printf(seq, "walkprof %s %llu\n", walkprof_modes[mode], best);
+		seq_printf(seq, "walkprof %s %llu\n", w->name, best);
+		if (w->counts)
+			walkprof_print_counts(seq, w->name, &c);
 	}
 	seq_printf(seq, "walkprof buckets %lu\n", (unsigned long)h->ehash_mask + 1);
 	walkprof_print_holds(seq, net, h);
