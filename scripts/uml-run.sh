@@ -14,6 +14,11 @@
 #   --out DIR          where the logs go (default build/uml/<script>)
 #   --env NAME=VALUE   passed to the guest script (repeatable)
 #   --extra-ko FILE    another module for the guest, as /extra/<name> (repeatable)
+#   --hugepages        back UML's memory with 2 MiB pages (a tmpfs mounted
+#                      huge=always for UML's memory file, as TMPDIR): a
+#                      native kernel maps its memory with large pages too,
+#                      and without them every socket the walk touches
+#                      costs a TLB miss (the benchmark uses it)
 #
 # The guest (tests/vm/uml-init) gets the layout of the QEMU guests in a
 # tmpfs, the host's /usr read-only, and the host directory <out>/guest
@@ -25,9 +30,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-series=6.1 ko="" run="" append="" mem=1G timeout=900 out="" envs=() extras=()
+series=6.1 ko="" run="" append="" mem=1G timeout=900 out="" envs=() extras=() huge=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--hugepages) huge=1; shift; continue ;;
 	--series) series=$2 ;;
 	--ko) ko=$2 ;;
 	--run) run=$2 ;;
@@ -52,8 +58,17 @@ kver=$(cat "$kdir/kver")
 out=${out:-$TCPSTAT_ROOT/build/uml/${run%.sh}}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -rf "$out/stage" "$out/guest" "$out/uml"
+mountpoint -q "$out/mem" 2>/dev/null && umount "$out/mem"
+rm -rf "$out/stage" "$out/guest" "$out/uml" "$out/mem"
 rm -f "$out/console.log" "$out/results.log"
+# UML keeps its memory in an unlinked file in TMPDIR (or /dev/shm).
+if [ $huge = 1 ]; then
+	mkdir -p "$out/mem"
+	mount -t tmpfs -o huge=always,size=90%,mode=0700 tmpfs "$out/mem" ||
+		die "cannot mount a huge=always tmpfs on $out/mem"
+	trap 'umount "$out/mem" 2>/dev/null || true' EXIT
+	export TMPDIR=$out/mem
+fi
 # What the guest copies into its tmpfs (tests/vm/uml-init), and the
 # directory it writes. Both are host paths the guest sees through its
 # root, the host's own.
@@ -80,7 +95,7 @@ cmdline="mem=$mem root=/dev/root rootfstype=hostfs rootflags=/ ro
 	init=$TCPSTAT_ROOT/tests/vm/uml-init TCPSTAT_STAGE=$stage TCPSTAT_OUT=$out/guest
 	uml_dir=$out/uml umid=tcpstat con=null ssl=null con0=null,fd:1
 	panic_on_warn=1 oops=panic printk.time=1 $append"
-log "booting UML $kver ($mem) with tests/vm/$run"
+log "booting UML $kver ($mem$([ $huge = 1 ] && echo ", 2 MiB pages")) with tests/vm/$run"
 start=$(date +%s)
 rc=0
 # shellcheck disable=SC2086
