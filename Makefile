@@ -54,13 +54,16 @@ user:
 
 sockfarm: tests/vm/sockfarm tests/vm/harden
 
-bench-tools: tests/bench/measure tests/bench/nldiag
+bench-tools: tests/bench/measure tests/bench/nldiag tests/bench/memfloor
 
 tests/bench/measure: tests/bench/measure.c tests/bench/cpuclock.h
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 tests/bench/nldiag: tests/bench/nldiag.c tests/bench/cpuclock.h
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --cflags --libs libmnl)
+
+tests/bench/memfloor: tests/bench/memfloor.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 tests/vm/sockfarm: tests/vm/sockfarm.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -173,5 +176,5 @@ dkms-install:
 clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
 		modules.order Module.symvers kmod/Module.symvers .*.cmd
-	rm -rf build tests/vm/sockfarm tests/bench/measure tests/bench/nldiag
+	rm -rf build tests/vm/sockfarm tests/bench/measure tests/bench/nldiag tests/bench/memfloor
 	$(MAKE) -C user clean
