@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * walkprof - take tcpstat's established-table walk apart, for the
- * benchmark only (never installed). Reading /proc/net/walkprof runs each
- * variant five times over the reader's namespace and prints the best time
- * of each, "walkprof <variant> <ns>" (in User-Mode Linux, the host's CPU
+ * benchmark only (never installed). Reading /proc/net/walkprof runs every
+ * variant over the reader's namespace, in rounds (module parameter runs,
+ * default five; each variant once per round), and prints the best time of
+ * each, "walkprof <variant> <ns>" (in User-Mode Linux, the host's CPU
  * time, see walkprof_now):
  *   chase   follow every chain, touch nothing else, no lock
  *   locks   lock and unlock every non-empty bucket, nothing else
@@ -21,6 +22,17 @@
  *   pf16head   pf16, plus the bucket heads prefetched 32 ahead
  *   batch, pf16batch   full and pf16 yielding (cond_resched) every 64
  *              buckets instead of after each locked one
+ *   pf2nd<N>   pf<2N> for the first socket, and the second socket of the
+ *              bucket N ahead too: its address read under that bucket's
+ *              lock (a second short hold), then prefetched
+ *   ring<N>    a cursor ahead of the walk peeks at the heads, prefetches
+ *              the first socket of each non-empty bucket it finds and
+ *              queues the bucket, keeping N queued: N sockets in flight
+ *              whatever the share of empty buckets
+ *   pf128, pf256   pf<N> farther ahead (for sparse tables)
+ *   scan8      scan with the heads tested eight (a cache line) at a time,
+ *              a bit mask of the non-empty ones, no branch per bucket
+ *   pf16scan8, pf2nd16scan8   pf16 and pf2nd16 over that scan
  * Every exact variant also prints the counts of its last walk,
  * "walkcount <variant> ipv4 <11 counts> ipv6 <11 counts>" (state order
  * ESTABLISHED..CLOSING, as tcpstat_data), so a test can check that each
@@ -82,6 +94,9 @@ static u64 walkprof_now(void)
 #define WP_PF_SK	0x10	/* prefetch its sock_common head (state, family, net) */
 #define WP_PF_HEAD	0x20	/* prefetch the bucket heads twice as far ahead */
 #define WP_RESCHED_BATCH 0x40	/* cond_resched every WP_RESCHED_EVERY buckets, not each locked one */
+#define WP_SECOND	0x80	/* also the second socket: its link read under its bucket's lock */
+#define WP_SCAN8	0x100	/* test the bucket heads eight at a time (a cache line), branch-free */
+#define WP_RING		0x200	/* a cursor ahead queues the next non-empty buckets, prefetched */
 #define WP_RESCHED_EVERY 64
 
 struct walkprof_counts {
@@ -102,6 +117,10 @@ static DEFINE_MUTEX(walkprof_mutex);
 static bool walkprof_variants;
 module_param_named(variants, walkprof_variants, bool, 0644);
 MODULE_PARM_DESC(variants, "also time the experimental walks (prefetching, batched yields)");
+
+static unsigned int walkprof_runs = 5;
+module_param_named(runs, walkprof_runs, uint, 0644);
+MODULE_PARM_DESC(runs, "rounds of walks per read (1-100): each variant's best is printed");
 
 static __always_inline void walkprof_count(struct walkprof_counts *c, const struct sock *sk)
 {
@@ -139,51 +158,155 @@ static __always_inline void walkprof_prefetch(struct inet_hashinfo *h, unsigned 
 		prefetch(hlist_nulls_entry(first, struct sock, sk_nulls_node));
 }
 
+/*
+ * The second socket of bucket j, prefetched: under j's own lock, read the
+ * first socket's chain link (the first socket was prefetched earlier, so
+ * the read should hit the cache) and prefetch what it points to. A
+ * second, short hold of that lock, one lock at a time as always; the
+ * pointer is only a prefetch hint by the time the walk reaches bucket j.
+ */
+static __always_inline void walkprof_prefetch_second(struct inet_hashinfo *h, unsigned long j)
+{
+	struct hlist_nulls_node *first, *second;
+	spinlock_t *l;
+
+	if (j > h->ehash_mask || hlist_nulls_empty(&h->ehash[j].chain))
+		return;
+	l = inet_ehash_lockp(h, j);
+	spin_lock_bh(l);
+	first = h->ehash[j].chain.first;
+	second = is_a_nulls(first) ? first : first->next;
+	spin_unlock_bh(l);
+	if (!is_a_nulls(second)) {
+		prefetch(second);
+		prefetch(hlist_nulls_entry(second, struct sock, sk_nulls_node));
+	}
+}
+
+/* The prefetches for bucket i of the walk, as the flags say. */
+static __always_inline void walkprof_ahead(struct inet_hashinfo *h, unsigned long i,
+					   const unsigned int flags, const unsigned int ahead)
+{
+	if (flags & WP_PF_HEAD)
+		prefetch(&h->ehash[min_t(unsigned long, i + 2 * ahead, h->ehash_mask)]);
+	if (flags & WP_SECOND) {
+		walkprof_prefetch(h, i + 2 * ahead, flags);
+		walkprof_prefetch_second(h, i + ahead);
+	} else if (flags & (WP_PF_NODE | WP_PF_SK)) {
+		walkprof_prefetch(h, i + ahead, flags);
+	}
+}
+
+/* One non-empty bucket (as its lockless peek said): lock, walk, unlock. */
+static __always_inline void walkprof_bucket(struct net *net, struct inet_hashinfo *h,
+					    struct walkprof_counts *c, unsigned long i,
+					    const unsigned int flags, struct walkprof_holds *holds)
+{
+	struct inet_ehash_bucket *head = &h->ehash[i];
+	spinlock_t *l = inet_ehash_lockp(h, i);
+	struct hlist_nulls_node *node;
+	struct sock *sk;
+	u64 t0 = 0;
+
+	if (flags & WP_LOCK)
+		spin_lock_bh(l);
+	if (holds)
+		t0 = ktime_get_ns();
+	if (flags & WP_CHASE) {
+		sk_nulls_for_each(sk, node, &head->chain) {
+			if (!(flags & WP_COUNT))
+				c->sockets++;
+			else if (net_eq(sock_net(sk), net))
+				walkprof_count(c, sk);
+		}
+	}
+	if (holds) {
+		u64 d = ktime_get_ns() - t0;
+
+		holds->hist[d ? ilog2(d) : 0]++;
+		holds->n++;
+		holds->max = max(holds->max, d);
+	}
+	if (flags & WP_LOCK)
+		spin_unlock_bh(l);
+	if (!(flags & WP_RESCHED_BATCH))
+		cond_resched();
+}
+
+/*
+ * A cursor runs ahead of the walk over the bucket heads (a lockless peek,
+ * as the empty-bucket test is), prefetches the first socket of each
+ * non-empty bucket it finds and queues the bucket, keeping @ahead (a power
+ * of two, at most 64) buckets queued: the sockets in flight are the same
+ * whatever the share of empty buckets, and the walk reads each head once.
+ * The walk takes the queued buckets in order, each under its lock; a
+ * bucket emptied since the peek is found empty there, one filled since is
+ * not walked, as with the plain peek.
+ */
+static __always_inline void walkprof_walk_ring(struct net *net, struct inet_hashinfo *h,
+					       struct walkprof_counts *c, const unsigned int flags,
+					       const unsigned int ahead)
+{
+	unsigned long ring[64], j = 0;
+	unsigned int first = 0, last = 0;
+
+	BUILD_BUG_ON(ahead > ARRAY_SIZE(ring) || (ahead & (ahead - 1)));
+	for (;;) {
+		while (last - first < ahead && j <= h->ehash_mask) {
+			struct hlist_nulls_node *n = READ_ONCE(h->ehash[j].chain.first);
+
+			if (!is_a_nulls(n)) {
+				prefetch(n);
+				prefetch(hlist_nulls_entry(n, struct sock, sk_nulls_node));
+				ring[last++ % ahead] = j;
+			}
+			if (++j % WP_RESCHED_EVERY == 0)
+				cond_resched();
+		}
+		if (first == last)
+			break;
+		walkprof_bucket(net, h, c, ring[first++ % ahead], flags, NULL);
+	}
+}
+
 static __always_inline void walkprof_walk(struct net *net, struct inet_hashinfo *h,
 					  struct walkprof_counts *c, const unsigned int flags,
 					  const unsigned int ahead, struct walkprof_holds *holds)
 {
-	unsigned long i;
+	unsigned long i, k;
 
-	for (i = 0; i <= h->ehash_mask; i++) {
-		struct inet_ehash_bucket *head = &h->ehash[i];
-		struct hlist_nulls_node *node;
-		spinlock_t *l;
-		struct sock *sk;
-		u64 t0 = 0;
+	if (flags & WP_RING) {
+		walkprof_walk_ring(net, h, c, flags, ahead);
+		return;
+	}
 
-		if (flags & WP_PF_HEAD)
-			prefetch(&h->ehash[min_t(unsigned long, i + 2 * ahead, h->ehash_mask)]);
-		if (flags & (WP_PF_NODE | WP_PF_SK))
-			walkprof_prefetch(h, i + ahead, flags);
-		if (hlist_nulls_empty(&head->chain)) {
+	if (flags & WP_SCAN8) {
+		/* The heads of a cache line of buckets at once: a bit mask of
+		 * the non-empty ones, then only those (one unpredictable branch
+		 * per group, not per bucket). */
+		for (i = 0; i <= h->ehash_mask; i += 8) {
+			unsigned long n = min_t(unsigned long, 8, h->ehash_mask + 1 - i);
+			unsigned int full = 0;
+
+			for (k = 0; k < n; k++) {
+				walkprof_ahead(h, i + k, flags, ahead);
+				full |= !is_a_nulls(READ_ONCE(h->ehash[i + k].chain.first)) << k;
+			}
+			while (full) {
+				k = __ffs(full);
+				full &= full - 1;
+				walkprof_bucket(net, h, c, i + k, flags, holds);
+			}
 			if ((flags & WP_RESCHED_BATCH) && i % WP_RESCHED_EVERY == 0)
 				cond_resched();
-			continue;
 		}
-		l = inet_ehash_lockp(h, i);
-		if (flags & WP_LOCK)
-			spin_lock_bh(l);
-		if (holds)
-			t0 = ktime_get_ns();
-		if (flags & WP_CHASE) {
-			sk_nulls_for_each(sk, node, &head->chain) {
-				if (!(flags & WP_COUNT))
-					c->sockets++;
-				else if (net_eq(sock_net(sk), net))
-					walkprof_count(c, sk);
-			}
-		}
-		if (holds) {
-			u64 d = ktime_get_ns() - t0;
-
-			holds->hist[d ? ilog2(d) : 0]++;
-			holds->n++;
-			holds->max = max(holds->max, d);
-		}
-		if (flags & WP_LOCK)
-			spin_unlock_bh(l);
-		if (!(flags & WP_RESCHED_BATCH) || i % WP_RESCHED_EVERY == 0)
+		return;
+	}
+	for (i = 0; i <= h->ehash_mask; i++) {
+		walkprof_ahead(h, i, flags, ahead);
+		if (!hlist_nulls_empty(&h->ehash[i].chain))
+			walkprof_bucket(net, h, c, i, flags, holds);
+		if ((flags & WP_RESCHED_BATCH) && i % WP_RESCHED_EVERY == 0)
 			cond_resched();
 	}
 }
@@ -215,6 +338,21 @@ WALKPROF_VARIANT(pf16head, WP_PF | WP_PF_HEAD, 16)
 /* Experiments: yielding every WP_RESCHED_EVERY buckets. */
 WALKPROF_VARIANT(batch, WP_FULL | WP_RESCHED_BATCH, 0)
 WALKPROF_VARIANT(pf16batch, WP_PF | WP_RESCHED_BATCH, 16)
+/* Experiments: the second socket too, from under its bucket's lock. */
+WALKPROF_VARIANT(pf2nd8, WP_PF | WP_SECOND, 8)
+WALKPROF_VARIANT(pf2nd16, WP_PF | WP_SECOND, 16)
+WALKPROF_VARIANT(pf2nd32, WP_PF | WP_SECOND, 32)
+/* Experiments: a cursor ahead queues the next N non-empty buckets. */
+WALKPROF_VARIANT(ring8, WP_FULL | WP_RING, 8)
+WALKPROF_VARIANT(ring16, WP_FULL | WP_RING, 16)
+WALKPROF_VARIANT(ring32, WP_FULL | WP_RING, 32)
+WALKPROF_VARIANT(ring64, WP_FULL | WP_RING, 64)
+WALKPROF_VARIANT(pf128, WP_PF, 128)
+WALKPROF_VARIANT(pf256, WP_PF, 256)
+/* Experiments: the heads tested a cache line at a time. */
+WALKPROF_VARIANT(scan8, WP_SCAN8 | WP_RESCHED_BATCH, 0)
+WALKPROF_VARIANT(pf16scan8, WP_PF | WP_SCAN8 | WP_RESCHED_BATCH, 16)
+WALKPROF_VARIANT(pf2nd16scan8, WP_PF | WP_SECOND | WP_SCAN8 | WP_RESCHED_BATCH, 16)
 
 struct walkprof_variant {
 	const char *name;
@@ -240,6 +378,18 @@ static const struct walkprof_variant walkprof_table[] = {
 	WP(pf16head, true, true),
 	WP(batch, true, true),
 	WP(pf16batch, true, true),
+	WP(pf2nd8, true, true),
+	WP(pf2nd16, true, true),
+	WP(pf2nd32, true, true),
+	WP(ring8, true, true),
+	WP(ring16, true, true),
+	WP(ring32, true, true),
+	WP(ring64, true, true),
+	WP(pf128, true, true),
+	WP(pf256, true, true),
+	WP(scan8, false, true),
+	WP(pf16scan8, true, true),
+	WP(pf2nd16scan8, true, true),
 };
 
 /* The smallest power of two at or above the hold time of the given
@@ -296,26 +446,40 @@ static int walkprof_show(struct seq_file *seq, void *v)
 {
 	struct net *net = seq_file_single_net(seq);
 	struct inet_hashinfo *h = tcpstat_hashinfo(net);
+	/* Too large for the stack; reads are serialised by walkprof_mutex. */
+	static u64 best[ARRAY_SIZE(walkprof_table)];
+	static struct walkprof_counts c[ARRAY_SIZE(walkprof_table)];
+	unsigned int runs = clamp(READ_ONCE(walkprof_runs), 1U, 100U);
 	const struct walkprof_variant *w;
-	int r;
+	unsigned int r, i;
 
-	for (w = walkprof_table; w < walkprof_table + ARRAY_SIZE(walkprof_table); w++) {
-		struct walkprof_counts c;
-		u64 best = U64_MAX;
+	/* Round after round, each variant once a round: a slow moment of the
+	 * machine weighs on every variant alike. The best of each is kept. */
+	mutex_lock(&walkprof_mutex);
+	for (i = 0; i < ARRAY_SIZE(walkprof_table); i++)
+		best[i] = U64_MAX;
+	for (r = 0; r < runs; r++) {
+		for (i = 0; i < ARRAY_SIZE(walkprof_table); i++) {
+			u64 t0;
 
-		if (w->experimental && !READ_ONCE(walkprof_variants))
-			continue;
-		for (r = 0; r < 5; r++) {
-			u64 t0 = walkprof_now();
-
-			memset(&c, 0, sizeof(c));
-			w->walk(net, h, &c);
-			best = min(best, walkprof_now() - t0);
+			w = &walkprof_table[i];
+			if (w->experimental && !READ_ONCE(walkprof_variants))
+				continue;
+			memset(&c[i], 0, sizeof(c[i]));
+			t0 = walkprof_now();
+			w->walk(net, h, &c[i]);
+			best[i] = min(best[i], walkprof_now() - t0);
 		}
-		seq_printf(seq, "walkprof %s %llu\n", w->name, best);
-		if (w->counts)
-			walkprof_print_counts(seq, w->name, &c);
 	}
+	for (i = 0; i < ARRAY_SIZE(walkprof_table); i++) {
+		w = &walkprof_table[i];
+		if (best[i] == U64_MAX)
+			continue;
+		seq_printf(seq, "walkprof %s %llu\n", w->name, best[i]);
+		if (w->counts)
+			walkprof_print_counts(seq, w->name, &c[i]);
+	}
+	mutex_unlock(&walkprof_mutex);
 	seq_printf(seq, "walkprof buckets %lu\n", (unsigned long)h->ehash_mask + 1);
 	walkprof_print_holds(seq, net, h);
 	return 0;
