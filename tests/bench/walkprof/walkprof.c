@@ -93,9 +93,9 @@ static u64 walkprof_now(void)
 #define WP_PF_NODE	0x08	/* prefetch the chain link of a bucket's first socket ahead */
 #define WP_PF_SK	0x10	/* prefetch its sock_common head (state, family, net) */
 #define WP_PF_HEAD	0x20	/* prefetch the bucket heads twice as far ahead */
-#define WP_RESCHED_BATCH 0x40	/* cond_resched every WP_RESCHED_EVERY buckets, not each locked one */
-#define WP_SECOND	0x80	/* also the second socket: its link read under its bucket's lock */
-#define WP_SCAN8	0x100	/* test the bucket heads eight at a time (a cache line), branch-free */
+#define WP_RESCHED_BATCH 0x40	/* cond_resched every WP_RESCHED_EVERY buckets only */
+#define WP_SECOND	0x80	/* the second socket too: its link read under its lock */
+#define WP_SCAN8	0x100	/* test the heads eight (a cache line) at a time */
 #define WP_RING		0x200	/* a cursor ahead queues the next non-empty buckets, prefetched */
 #define WP_RESCHED_EVERY 64
 
@@ -104,13 +104,16 @@ struct walkprof_counts {
 	unsigned int n[2][12];
 };
 
-/* Per-hold times of one full walk, when timed (reads are serialised by
- * walkprof_mutex, so one static histogram is enough). */
+/*
+ * Per-hold times of one full walk, when timed (reads are serialised by
+ * walkprof_mutex, so one static histogram is enough).
+ */
 struct walkprof_holds {
 	u64 hist[64];
 	u64 n;
 	u64 max;
 };
+
 static struct walkprof_holds walkprof_holds;
 static DEFINE_MUTEX(walkprof_mutex);
 
@@ -168,7 +171,7 @@ static __always_inline void walkprof_prefetch(struct inet_hashinfo *h, unsigned 
 static __always_inline void walkprof_prefetch_second(struct inet_hashinfo *h, unsigned long j)
 {
 	struct hlist_nulls_node *first, *second;
-	spinlock_t *l;
+	spinlock_t *l;	/* bucket j's */
 
 	if (j > h->ehash_mask || hlist_nulls_empty(&h->ehash[j].chain))
 		return;
@@ -281,9 +284,11 @@ static __always_inline void walkprof_walk(struct net *net, struct inet_hashinfo 
 	}
 
 	if (flags & WP_SCAN8) {
-		/* The heads of a cache line of buckets at once: a bit mask of
+		/*
+		 * The heads of a cache line of buckets at once: a bit mask of
 		 * the non-empty ones, then only those (one unpredictable branch
-		 * per group, not per bucket). */
+		 * per group, not per bucket).
+		 */
 		for (i = 0; i <= h->ehash_mask; i += 8) {
 			unsigned long n = min_t(unsigned long, 8, h->ehash_mask + 1 - i);
 			unsigned int full = 0;
@@ -392,8 +397,10 @@ static const struct walkprof_variant walkprof_table[] = {
 	WP(pf2nd16scan8, true, true),
 };
 
-/* The smallest power of two at or above the hold time of the given
- * fraction (per mille) of all holds. */
+/*
+ * The smallest power of two at or above the hold time of the given
+ * fraction (per mille) of all holds.
+ */
 static u64 walkprof_quantile(const struct walkprof_holds *holds, u64 permille)
 {
 	u64 want = div_u64(holds->n * permille + 999, 1000), seen = 0;
@@ -426,8 +433,10 @@ static void walkprof_print_holds(struct seq_file *seq, struct net *net,
 	mutex_unlock(&walkprof_mutex);
 }
 
-/* The counts of a variant's last walk, in the layout of tcpstat_data's
- * rows: "walkcount <variant> ipv4 <11 counts> ipv6 <11 counts>". */
+/*
+ * The counts of a variant's last walk, in the layout of tcpstat_data's
+ * rows: "walkcount <variant> ipv4 <11 counts> ipv6 <11 counts>".
+ */
 static void walkprof_print_counts(struct seq_file *seq, const char *name,
 				  const struct walkprof_counts *c)
 {
@@ -453,8 +462,10 @@ static int walkprof_show(struct seq_file *seq, void *v)
 	const struct walkprof_variant *w;
 	unsigned int r, i;
 
-	/* Round after round, each variant once a round: a slow moment of the
-	 * machine weighs on every variant alike. The best of each is kept. */
+	/*
+	 * Round after round, each variant once a round: a slow moment of the
+	 * machine weighs on every variant alike. The best of each is kept.
+	 */
 	mutex_lock(&walkprof_mutex);
 	for (i = 0; i < ARRAY_SIZE(walkprof_table); i++)
 		best[i] = U64_MAX;
