@@ -56,10 +56,10 @@ sockfarm: tests/vm/sockfarm tests/vm/harden
 
 bench-tools: tests/bench/measure tests/bench/nldiag tests/bench/memfloor
 
-tests/bench/measure: tests/bench/measure.c tests/bench/cpuclock.h
+tests/bench/measure: tests/bench/measure.c tests/bench/bench.h
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-tests/bench/nldiag: tests/bench/nldiag.c tests/bench/cpuclock.h
+tests/bench/nldiag: tests/bench/nldiag.c tests/bench/bench.h
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --cflags --libs libmnl)
 
 tests/bench/memfloor: tests/bench/memfloor.c

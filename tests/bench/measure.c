@@ -13,7 +13,7 @@
  * -f times open + read to EOF + close of FILE inside this process (no
  * process start): for /proc files, the cost of the kernel producing them.
  * With several -f, one run reads each FILE in turn.
- * -k CLOCK takes the CPU time from an outside clock instead (cpuclock.h:
+ * -k CLOCK takes the CPU time from an outside clock instead (bench.h:
  * in User-Mode Linux, /proc/umlclock, the host's CPU time of the UML
  * kernel and of its exited processes): cpu_* is then kernel and user
  * together, and two more fields, kcpu_med_us=.. kcpu_p95_us=.., give the
@@ -32,32 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cpuclock.h"
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static long long pct(const long long *v, int n, int p)
-{
-	int rank = (p * n + 99) / 100;
-
-	if (rank < 1)
-		rank = 1;
-	return v[rank - 1];
-}
+#include "bench.h"
 
 /* One open/read/close of each of the @nfiles @paths; the CPU time is
  * this thread's. */
@@ -65,7 +40,7 @@ static int read_once(char **paths, int nfiles, long long *wall, long long *cpu)
 {
 	static char buf[1 << 20];
 	struct timespec c0, c1;
-	long long t0 = now_ns();
+	long long t0 = now_ns(CLOCK_MONOTONIC);
 	ssize_t n;
 	int fd, i;
 
@@ -86,7 +61,7 @@ static int read_once(char **paths, int nfiles, long long *wall, long long *cpu)
 		close(fd);
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	*wall = now_ns() - t0;
+	*wall = now_ns(CLOCK_MONOTONIC) - t0;
 	*cpu = (c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec);
 	return 0;
 }
@@ -94,7 +69,7 @@ static int read_once(char **paths, int nfiles, long long *wall, long long *cpu)
 static int run_once(char **argv, int quiet, long long *wall, long long *cpu, long *rss)
 {
 	struct rusage ru;
-	long long t0 = now_ns();
+	long long t0 = now_ns(CLOCK_MONOTONIC);
 	int status;
 	pid_t pid = fork();
 
@@ -117,7 +92,7 @@ static int run_once(char **argv, int quiet, long long *wall, long long *cpu, lon
 		perror("measure: wait4");
 		return -1;
 	}
-	*wall = now_ns() - t0;
+	*wall = now_ns(CLOCK_MONOTONIC) - t0;
 	*cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
 	*rss = ru.ru_maxrss;
@@ -203,16 +178,7 @@ int main(int argc, char **argv)
 		if (rss > maxrss)
 			maxrss = rss;
 	}
-	qsort(wall, runs, sizeof(*wall), cmp_ll);
-	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
-	qsort(kcpu, runs, sizeof(*kcpu), cmp_ll);
-	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld",
-	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
-	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000, maxrss);
-	if (clock_path)
-		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(kcpu, runs, 50) / 1000,
-		       pct(kcpu, runs, 95) / 1000);
-	printf("\n");
+	bench_print(runs, wall, cpu, kcpu, maxrss, clock_path != NULL);
 	free(wall);
 	free(cpu);
 	free(kcpu);

@@ -15,7 +15,7 @@
  *                   and prints, as tests/bench/measure -f does,
  *                   "runs=N wall_med_us=.. wall_p95_us=.. cpu_med_us=..
  *                   cpu_p95_us=.. maxrss_kb=0" (CPU: this thread's, or
- *                   with -k the outside clock's, cpuclock.h, and then
+ *                   with -k the outside clock's, bench.h, and then
  *                   "kcpu_med_us=.. kcpu_p95_us=.." too, as measure), and
  *                   on stderr "nldiag: <R> recvmsg calls per sample".
  * Exit 0, 1 on a netlink error, 2 on a usage error.
@@ -30,10 +30,11 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
-#include "cpuclock.h"
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+
+#include "bench.h"
 
 struct dump {
 	unsigned long n[12];
@@ -82,29 +83,6 @@ static int dump(struct mnl_socket *nl, int family, int ext, struct dump *d)
 			return ret == MNL_CB_STOP ? 0 : -1;
 	}
 	return -1;
-}
-
-static long long now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array (as tests/bench/measure). */
-static long long pct(const long long *v, int n, int p)
-{
-	int rank = (p * n + 99) / 100;
-
-	return v[(rank < 1 ? 1 : rank) - 1];
 }
 
 /* One sample: a dump of each family; the recvmsg calls it took. */
@@ -158,16 +136,7 @@ static int timed(struct mnl_socket *nl, int ext, int runs, int warmup, const cha
 		kcpu[i] = k;
 		wall[i] = now_ns(CLOCK_MONOTONIC) - w0;
 	}
-	qsort(wall, runs, sizeof(*wall), cmp_ll);
-	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
-	qsort(kcpu, runs, sizeof(*kcpu), cmp_ll);
-	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=0",
-	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
-	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000);
-	if (clock_path)
-		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(kcpu, runs, 50) / 1000,
-		       pct(kcpu, runs, 95) / 1000);
-	printf("\n");
+	bench_print(runs, wall, cpu, kcpu, 0, clock_path != NULL);
 	fprintf(stderr, "nldiag: %lu recvmsg calls per sample\n", recvs);
 	free(wall);
 	free(cpu);

@@ -1,21 +1,70 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cpuclock.h - the outside CPU clock of tests/bench/measure and nldiag
- * (-k FILE): a file whose every read gives "<kernel ns> <user ns>", the
+ * bench.h - what tests/bench/measure and nldiag share: clocks, the
+ * percentiles of their output line, and the outside CPU clock (-k FILE).
+ *
+ * The outside clock is a file whose every read gives "<kernel ns> <user ns>", the
  * CPU time its host spent so far running a User-Mode Linux's kernel and
  * its (exited) user processes (tests/bench/umlclock, /proc/umlclock).
  * A sample's cost is the difference of two reads around it, less what
  * one read of the clock costs (the smallest difference of two reads in a
  * row, measured when the clock is opened).
  */
-#ifndef TCPSTAT_CPUCLOCK_H
-#define TCPSTAT_CPUCLOCK_H
+#ifndef TCPSTAT_BENCH_H
+#define TCPSTAT_BENCH_H
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static long long now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static long long pct(const long long *v, int n, int p)
+{
+	int rank = (p * n + 99) / 100;
+
+	if (rank < 1)
+		rank = 1;
+	return v[rank - 1];
+}
+
+/*
+ * The result line of @runs samples (ns, sorted here): "runs=N
+ * wall_med_us=.. wall_p95_us=.. cpu_med_us=.. cpu_p95_us=.. maxrss_kb=..",
+ * and with an outside clock "kcpu_med_us=.. kcpu_p95_us=.." too.
+ */
+static void bench_print(int runs, long long *wall, long long *cpu, long long *kcpu, long maxrss,
+			int outside_clock)
+{
+	qsort(wall, runs, sizeof(*wall), cmp_ll);
+	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
+	qsort(kcpu, runs, sizeof(*kcpu), cmp_ll);
+	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld",
+	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
+	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000, maxrss);
+	if (outside_clock)
+		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(kcpu, runs, 50) / 1000,
+		       pct(kcpu, runs, 95) / 1000);
+	printf("\n");
+}
 
 struct cpuclock {
 	const char *path;
@@ -73,4 +122,4 @@ static void cpuclock_cost(const struct cpuclock *c, long long k0, long long u0, 
 	*total = *kernel + (u1 - u0);
 }
 
-#endif /* TCPSTAT_CPUCLOCK_H */
+#endif /* TCPSTAT_BENCH_H */
