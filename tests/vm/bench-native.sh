@@ -100,25 +100,13 @@ walkprof() {
 }
 
 BENCH_FAILED=0
-pids=
 for target in $SIZES; do
-	have=$(total_sockets)
-	if [ "$target" -gt "$have" ]; then
-		conns=$(((target - have) / 2))
-		section "growing to $target sockets (+$conns connections)"
-		if farm_start $T/fill.$target fill --conns $conns --family both --listeners 16; then
-			pids="$pids $FARM_PID"
-		else
-			echo "not ok - sockfarm fill to $target: $(cat $T/fill.$target.err)"
-			BENCH_FAILED=1
-			break
-		fi
-	fi
+	grow_to "$target" $T || break
 	n=$(total_sockets)
 	section "measuring at $n sockets"
 	measure_native "$n"
 	[ "$HOST" = 0 ] && walkprof "$n"
 done
-for p in $pids; do farm_stop $p; done
+for p in $FARMS; do farm_stop $p; done
 check "benchmark ran every method at every size" test $BENCH_FAILED -eq 0
 done_testing

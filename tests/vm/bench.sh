@@ -161,20 +161,8 @@ rates() {
 }
 
 BENCH_FAILED=0
-pids=
 for target in $SIZES; do
-	have=$(total_sockets)
-	if [ "$target" -gt "$have" ]; then
-		conns=$(((target - have) / 2))
-		section "growing to $target sockets (+$conns connections)"
-		if farm_start $T/fill.$target fill --conns $conns --family both --listeners 16; then
-			pids="$pids $FARM_PID"
-		else
-			echo "not ok - sockfarm fill to $target: $(cat $T/fill.$target.err)"
-			BENCH_FAILED=1
-			break
-		fi
-	fi
+	grow_to "$target" $T || break
 	# Some TIME_WAIT too (they last 60 s, so N drifts down by at most
 	# that much while a size is measured; N is the count at the start).
 	[ "$target" -ge 10000 ] && sockfarm churn --seconds 1 --family both >/dev/null
@@ -202,7 +190,7 @@ for target in $SIZES; do
 		rates shared
 	fi
 done
-for p in $pids; do farm_stop $p; done
+for p in $FARMS; do farm_stop $p; done
 if [ "$ONLY" = rate ]; then
 	check "benchmark ran every method at every size" test $BENCH_FAILED -eq 0
 	done_testing

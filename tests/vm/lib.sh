@@ -332,6 +332,25 @@ runs_for() {
 	else echo 20; fi
 }
 
+# grow_to <target> <dir>: add connections (sockfarm fill, both families,
+# 16 listeners per family and fill) until the namespace holds <target>
+# sockets (total_sockets); the fill's pid is added to FARMS, its files go
+# in <dir>. Fails, with a "not ok" line and BENCH_FAILED=1, if the fill
+# does.
+grow_to() {
+	have=$(total_sockets)
+	[ "$1" -gt "$have" ] || return 0
+	conns=$((($1 - have) / 2))
+	section "growing to $1 sockets (+$conns connections)"
+	if farm_start "$2/fill.$1" fill --conns $conns --family both --listeners 16; then
+		FARMS="$FARMS $FARM_PID"
+		return 0
+	fi
+	echo "not ok - sockfarm fill to $1: $(cat "$2/fill.$1.err")"
+	BENCH_FAILED=1
+	return 1
+}
+
 # bench <N> <method name> <command...>
 bench() {
 	n=$1 name=$2
