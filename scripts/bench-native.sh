@@ -83,17 +83,20 @@ host_run() {
 header="kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,cpu_p95_us,maxrss_kb"
 status=0
 # The floor of this machine's memory for a walk over a million sockets
-# (tests/bench/memfloor), in the two kinds of pages.
-log "memfloor: this machine's memory, 2 MiB and 4 KiB pages"
-{
-	echo "host,pages,test,ns_per_object"
+# (tests/bench/memfloor), in the two kinds of pages; taken before the
+# first table and after each (the neighbours' load moves it).
+floor=$outdir/uml-$series-memfloor.csv
+echo "host,sample,pages,test,ns_per_object" >"$floor"
+memfloor() {
+	local pages
+	log "memfloor ($1): this machine's memory, 2 MiB and 4 KiB pages"
 	for pages in "2 MiB" "4 KiB"; do
 		"$TCPSTAT_ROOT/tests/bench/memfloor" $([ "$pages" = "4 KiB" ] && echo -4) |
-			awk -v h="host $(uname -r)" -v p="$pages" '$1 == "memfloor" { print h "," p "," $2 "," $3 }'
+			awk -v h="host $(uname -r)" -v s="$1" -v p="$pages" \
+				'$1 == "memfloor" { print h "," s "," p "," $2 "," $3 }' >>"$floor"
 	done
-} >"$outdir/uml-$series-memfloor.csv"
-[ "$(wc -l <"$outdir/uml-$series-memfloor.csv")" -eq 11 ] ||
-	die "memfloor gave $(($(wc -l <"$outdir/uml-$series-memfloor.csv") - 1)) of 10 figures"
+}
+memfloor before
 for t in $tables; do
 	name=uml-$series-ehash$t
 	vmout=$TCPSTAT_ROOT/build/uml/bench-$name
@@ -136,7 +139,13 @@ for t in $tables; do
 		status=1
 	fi
 	log "$name: $rows UML and $hrows host measurements in $outdir"
+	memfloor "after $t buckets"
 done
+# Five figures per kind of page and sample.
+if [ "$(wc -l <"$floor")" -ne $((10 * ($(echo "$tables" | wc -w) + 1) + 1)) ]; then
+	log "memfloor: $(($(wc -l <"$floor") - 1)) figures, not 10 per sample"
+	status=1
+fi
 [ $status = 0 ] || exit $status
 if [ $smoke = 0 ]; then
 	"$TCPSTAT_ROOT/scripts/bench-report.sh" "$outdir" >"$TCPSTAT_ROOT/docs/performance.md.tmp"
