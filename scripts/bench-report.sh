@@ -219,7 +219,7 @@ EOF2
 		{
 			awk -F, 'NR > 1 { print $2 "," $3 "," $7 }' "$csv"
 			awk -F, 'NR > 1 { print $2 ",host kernel: " $3 "," $7 }' "$host"
-		} | plot_cpu "$dir/$name.png" "tcpstat native benchmark, $kver (UML), $t buckets, and the host kernel $(awk -F, 'NR == 2 { sub(/^host /, "", $1); print $1; exit }' "$host" 2>/dev/null)"
+		} | plot_cpu "$dir/$name.png" "native: UML $kver, $t buckets (dashed: host kernel, references)"
 	done
 }
 
