@@ -89,6 +89,12 @@ procfs figures.
 - Sockets: as under QEMU, but no TIME_WAIT churn: the sockets hold still,
   and every walk variant must count exactly what the module counts (the
   benchmark checks it at every size).
+
+To reproduce: `make bench-native` (about half an hour here; the first run
+also builds the UML kernel, about 10-20 minutes at `-j2`), or with
+`TCPSTAT_NATIVE_TABLES`, `TCPSTAT_BENCH_SIZES` and `TCPSTAT_NATIVE_MEM` to
+change the tables, the sizes and UML's memory; `scripts/bench-native.sh
+--smoke` checks the pipeline in a few minutes, into `build/`.
 EOF2
 	if [ -n "$floor" ] && has_rows "$floor"; then
 		echo
