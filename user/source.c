@@ -297,18 +297,18 @@ int source_resolve(struct source *s, struct sample *out)
 			s->backend = order[i];
 			/* A module that is loaded but unreadable is worth a word. */
 			if (i > 0 && !missing[0])
-				fprintf(stderr, "tcpstat: %s; using the %s backend\n",
-					errs[0].msg, backend_name(order[i]));
+				err_print("%s; using the %s backend",
+					  errs[0].msg, backend_name(order[i]));
 			return 0;
 		}
 		if (s->fatal) {
-			fprintf(stderr, "tcpstat: %s\n", errs[i].msg);
+			err_print("%s", errs[i].msg);
 			return -1;
 		}
 	}
 	for (size_t i = 0; i < 3; i++)
-		fprintf(stderr, "tcpstat: %s\n", errs[i].msg);
-	fprintf(stderr, "tcpstat: no backend works (tried kmod, netlink, procfs)\n");
+		err_print("%s", errs[i].msg);
+	err_print("no backend works (tried kmod, netlink, procfs)");
 	return -1;
 }
 

@@ -693,7 +693,7 @@ int kmod_read_want(const char *path, char *buf, size_t bufsize, unsigned want,
 	ret = read_file_chunks(path, buf, bufsize, kmod_feed_cb, p);
 	if (ret > 0) {
 		*sys_err = ret;
-		tcpstat_err_set(e, "%s: %s", path, strerror(ret));
+		tcpstat_err_set(e, "%s: %s", path, readfile_strerror(ret));
 		free(p);
 		return -1;
 	}

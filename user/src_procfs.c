@@ -258,7 +258,7 @@ static int read_one(const char *path, bool optional, char *buf, size_t bufsize,
 	if (ret == ENOENT && optional)
 		return 1;
 	if (ret > 0) {
-		tcpstat_err_set(e, "%s: %s", path, strerror(ret));
+		tcpstat_err_set(e, "%s: %s", path, readfile_strerror(ret));
 		return -1;
 	}
 	if (!ret)
