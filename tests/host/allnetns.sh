@@ -176,15 +176,16 @@ done
 # The whole list, every namespace of the machine: the two backends agree
 # (others' namespaces may change between two reads: poll)
 same_lists() {
-	views && cmp -s "$tmp/netlink.json" "$tmp/procfs.json"
+	views && [ "$(json_counts "$tmp/netlink.json")" = "$(json_counts "$tmp/procfs.json")" ]
 }
 if wait_for 10 same_lists; then
 	ok "netlink and procfs --all-netns agree on all $(jq '.netns | length' "$tmp/netlink.json") namespaces"
 else
 	not_ok "netlink and procfs --all-netns agree" "$(diff <(jq -c '.netns[]' "$tmp/netlink.json") <(jq -c '.netns[]' "$tmp/procfs.json"))"
 fi
+STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
 self=$(ino /proc/self/ns/net)
-if "$TCPSTAT" --backend netlink | jq -e '[.[]] | add > 0' >/dev/null; then
+if "$TCPSTAT" --backend netlink | jq -e "[.[$STATES]] | add > 0" >/dev/null; then
 	check "our own namespace is listed (it has sockets)" \
 		jq_true --argjson i "$self" '[.netns[] | select(.inode == $i)] | length == 1' "$tmp/netlink.json"
 else
@@ -193,10 +194,10 @@ else
 fi
 check "still in our own namespace afterwards" [ "$(ino /proc/self/ns/net)" = "$self" ]
 
-STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
 "$TCPSTAT" --backend netlink --all-netns --meta --tag dc=x >"$tmp/meta.json"
-check "json: {netns: [{inode, name?, 11 states}], timestamp, host, tags}" \
-	jq_true "(keys_unsorted == [\"netns\",\"timestamp\",\"host\",\"tags\"]) and
+check "json: {netns: [{inode, name?, 11 states}], up, sample_duration_seconds, build_info, timestamp, host, tags}" \
+	jq_true "(keys_unsorted == [\"netns\",\"up\",\"sample_duration_seconds\",\"build_info\",\"timestamp\",\"host\",\"tags\"]) and
+		.up == 1 and .build_info.backend == \"netlink\" and
 		([.netns[] | keys_unsorted - [\"name\"] == [\"inode\",$STATES]] | all)" "$tmp/meta.json"
 
 # Prometheus and Influx

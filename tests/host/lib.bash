@@ -83,6 +83,13 @@ require_cmd() {
 	done
 }
 
+# A JSON sample without what differs from read to read and from backend
+# to backend (the self-metrics' duration and build_info): the counts, and
+# "up".
+json_counts() {
+	jq -c 'del(.sample_duration_seconds, .build_info)' "$@"
+}
+
 # The per-family counts of a prometheus exposition on stdin, as two lines
 # "ipv4 <11 counts>" and "ipv6 <11 counts>" in the tcpstat order.
 prom_to_rows() {

@@ -133,7 +133,7 @@ check "the full listener (queue 3, limit 2) is saturated, no other port is" \
 # The counts of a --ports sample are the namespace's counts; the ports'
 # sockets are a part of them, their LISTEN all of them.
 "$TCPSTAT" --netns "$NS" --backend netlink --family >"$tmp/plain.json"
-if [ "$(jq -c 'del(.ports)' "$tmp/netlink.json")" = "$(jq -c '{ESTABLISHED,SYN_SENT,SYN_RECV,FIN_WAIT1,FIN_WAIT2,TIME_WAIT,CLOSE,CLOSE_WAIT,LAST_ACK,LISTEN,CLOSING}' "$tmp/plain.json")" ] &&
+if [ "$(jq -c 'del(.ports, .up, .sample_duration_seconds, .build_info)' "$tmp/netlink.json")" = "$(jq -c '{ESTABLISHED,SYN_SENT,SYN_RECV,FIN_WAIT1,FIN_WAIT2,TIME_WAIT,CLOSE,CLOSE_WAIT,LAST_ACK,LISTEN,CLOSING}' "$tmp/plain.json")" ] &&
    jq -e '. as $r | [.ports[].states] as $p | [$p[0] | keys_unsorted[] | . as $k | ([$p[][$k]] | add) <= $r[$k]] | all' "$tmp/netlink.json" >/dev/null &&
    jq -e '([.ports[].listeners] | add) == .LISTEN' "$tmp/netlink.json" >/dev/null; then
 	ok "--ports counts == plain counts; ports' sockets a part of them; LISTEN all theirs"
@@ -144,7 +144,7 @@ fi
 STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
 check "json: keys, then per port: port, listeners, queues, saturated, states (11 in order)" \
 	[ "$(jq -c '[keys_unsorted, (.ports | map(keys_unsorted) | unique), (.ports | map(.states | keys_unsorted) | unique)]' "$tmp/netlink.json")" = \
-	  "[[$STATES,\"ports\"],[[\"port\",\"listeners\",\"accept_queue\",\"backlog\",\"fullest_queue\",\"fullest_backlog\",\"saturated\",\"states\"]],[[$STATES]]]" ]
+	  "[[$STATES,\"ports\",\"up\",\"sample_duration_seconds\",\"build_info\"],[[\"port\",\"listeners\",\"accept_queue\",\"backlog\",\"fullest_queue\",\"fullest_backlog\",\"saturated\",\"states\"]],[[$STATES]]]" ]
 
 # --port: those ports only, the same rows; a port nobody listens on is absent
 # A port of the fill's listeners: the first row that is no service's (the
@@ -184,7 +184,7 @@ check "prometheus: $((nports * 11)) port_connections, $nports of each port gauge
 	  "$(grep -c '^tcpstat_listen_queue_fullest_ratio{' "$tmp/n.prom")" -eq "$nports" ]
 "$TCPSTAT" --netns "$NS" --backend procfs --ports --format prometheus >"$tmp/p.prom"
 check "prometheus procfs: no backlog or ratio series" \
-	[ "$(grep -c 'backlog\|ratio' "$tmp/p.prom")" -eq 0 -a "$(grep -c '^tcpstat_listeners{' "$tmp/p.prom")" -eq "$nports" ]
+	[ "$(grep -c 'backlog\|fullest_ratio' "$tmp/p.prom")" -eq 0 -a "$(grep -c '^tcpstat_listeners{' "$tmp/p.prom")" -eq "$nports" ]
 "$TCPSTAT" --netns "$NS" --backend netlink --ports --format influx >"$tmp/n.influx"
 "$TCPSTAT" --netns "$NS" --backend procfs --ports --format influx >"$tmp/p.influx"
 check "influx: one tcpstat_port line per port, all fields (procfs: without the limits)" \
@@ -197,7 +197,7 @@ check "inside the netns (no --netns): the same rows" cmp -s "$tmp/inside" "$tmp/
 "$TCPSTAT" --netns "$NS" --backend procfs --ports --interval 0.1 --count 3 >"$tmp/stream" 2>"$tmp/stream.err"
 rc=$?
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/stream")" -eq 3 ] &&
-   [ "$(sort -u "$tmp/stream")" = "$(cat "$tmp/procfs.json")" ]; then
+   [ "$(json_counts "$tmp/stream" | sort -u)" = "$(json_counts "$tmp/procfs.json")" ]; then
 	ok "procfs --ports stream: 3 identical lines"
 else
 	not_ok "procfs --ports stream" "status $rc" "$(cat "$tmp/stream.err")"

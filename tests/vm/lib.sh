@@ -241,6 +241,12 @@ view_add() {
 		printf "\n" }'
 }
 
+# A JSON sample of the reporter without its self-metrics (the duration
+# varies, build_info names the backend): what every backend must agree on.
+json_counts() {
+	sed 's/,"up":1,"sample_duration_seconds":[^,]*,"build_info":{[^}]*}//' "$@"
+}
+
 # The reporter's view: its Prometheus output turned into a view. Fails if
 # the reporter fails. Extra arguments go to the reporter.
 reporter_view() {

@@ -17,8 +17,8 @@ if farm_start $T/svc services; then
 		grep -q '^ports [0-9]* 1 3 2 3 2 ' $T/module.ports
 	# The reporter: the three backends agree on the per-port view (procfs
 	# has no backlog: the kernel does not print it in /proc/net/tcp).
-	tcpstat --ports --family >$T/json.kmod
-	tcpstat --ports --family --backend netlink >$T/json.netlink
+	tcpstat --ports --family | json_counts >$T/json.kmod
+	tcpstat --ports --family --backend netlink | json_counts >$T/json.netlink
 	check "reporter --ports: kmod and netlink print the same JSON" same $T/json.kmod $T/json.netlink
 	check "reporter --ports: the saturated port is marked" grep -q '"saturated":true' $T/json.kmod
 	for b in kmod procfs; do
