@@ -221,12 +221,6 @@ static int link_tmpfile(int fd, char *tmp)
 		random_name(x);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
 			return 0;
-		if (errno == EEXIST)
-			continue;
-		/* no /proc: this needs CAP_DAC_READ_SEARCH instead */
-		if (errno == ENOENT &&
-		    linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0)
-			return 0;
 		if (errno != EEXIST)
 			return errno;
 	}
@@ -238,7 +232,7 @@ int output_file(const char *path, const char *buf, size_t len,
 {
 	char target[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
 	const char *base, *step;
-	bool named = false;
+	bool named = false, tmpfile;
 	int dirlen, fd, lockfd = -1, err;
 
 	if (output_target(path, target, sizeof(target), e))
@@ -254,9 +248,12 @@ int output_file(const char *path, const char *buf, size_t len,
 		tcpstat_err_set(e, "%s: %s", path, strerror(ENAMETOOLONG));
 		return OUT_ERROR;
 	}
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		/* a file system without O_TMPFILE: a named file at once */
+	/* an unnamed file is linked through /proc/self/fd (link_tmpfile) */
+	tmpfile = access("/proc/self/fd", X_OK) == 0;
+	fd = tmpfile ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644) : -1;
+	if (!tmpfile || (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
+				    errno == EINVAL))) {
+		/* a file system without O_TMPFILE, or no /proc: named at once */
 		fd = mkostemp(tmp, O_CLOEXEC);
 		named = fd >= 0;
 	}

@@ -66,8 +66,9 @@ int output_target(const char *path, char *target, size_t size,
 /*
  * Replace the file @path leads to (output_target: a symbolic link is
  * followed and kept) atomically with @buf: an unnamed file in the
- * target's directory (O_TMPFILE; where the file system cannot, a file
- * named ".<name>.tcpstat-XXXXXX"), locked with flock() while it exists,
+ * target's directory (O_TMPFILE; where the file system cannot, or no
+ * /proc is mounted to link it, a file named ".<name>.tcpstat-XXXXXX"),
+ * locked with flock() while it exists,
  * written fully, fsync, fchmod 0644, given a temporary name of that
  * pattern (linkat) and renamed over the target. On failure the temporary
  * file is removed, the target is left as it was, and OUT_ERROR is
