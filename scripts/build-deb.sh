@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 done
 
 # build-essential: dpkg-buildpackage checks for it (an implicit build dependency).
-need_host_pkgs build-essential dpkg-dev debhelper dh-dkms libjson-c-dev libmnl-dev pkg-config
+need_host_pkgs build-essential dpkg-dev debhelper dh-dkms libjson-c-dev libmnl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev pkg-config
 
 top=$TCPSTAT_ROOT
 tree_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")

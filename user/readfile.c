@@ -83,3 +83,34 @@ const char *readfile_strerror(int err)
 		return strerror(err);
 	}
 }
+
+struct whole {
+	char *dst;
+	size_t size, len;
+};
+
+static int whole_feed(void *ctx, const char *buf, size_t n)
+{
+	struct whole *w = ctx;
+
+	if (n > w->size - w->len)
+		return -1; /* it does not fit */
+	memcpy(w->dst + w->len, buf, n);
+	w->len += n;
+	return 0;
+}
+
+int read_file_all(const char *path, char *buf, size_t bufsize, size_t *len)
+{
+	struct whole w = { buf, bufsize, 0 };
+	char chunk[4096];
+	int ret;
+
+	ret = read_file_chunks(path, chunk, sizeof(chunk), whole_feed, &w);
+	if (ret == -1)
+		return EFBIG;
+	if (ret)
+		return ret;
+	*len = w.len;
+	return 0;
+}

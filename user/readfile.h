@@ -35,4 +35,13 @@ int read_file_chunks_within(const char *path, char *buf, size_t bufsize,
 /* strerror() for the errors of read_file_chunks(). */
 const char *readfile_strerror(int err);
 
+/*
+ * Read all of @path into @buf (@bufsize bytes), for small files parsed
+ * as a whole (/proc/net/snmp, /proc/PID/cgroup), with read_file_chunks()'s
+ * rules (a regular file, READFILE_TIMEOUT_MS). 0 with *@len set, EFBIG if
+ * the file does not fit in @bufsize, or read_file_chunks()'s error
+ * (readfile_strerror() tells it).
+ */
+int read_file_all(const char *path, char *buf, size_t bufsize, size_t *len);
+
 #endif /* TCPSTAT_READFILE_H */
