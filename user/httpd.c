@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -656,10 +657,13 @@ int httpd_serve(struct httpd *h, struct tcpstat_err *e)
 {
 	while (!h->stop) {
 		struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
+		long wait = h->ops.tick ? h->ops.tick(h->ops.ctx) : -1;
 		struct flight *f;
 		uint64_t n;
 
-		if (poll(&p, 1, -1) < 0) {
+		if (wait > INT_MAX)
+			wait = INT_MAX;
+		if (poll(&p, 1, wait < 0 ? -1 : (int)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			tcpstat_err_set(e, "poll: %s", strerror(errno));

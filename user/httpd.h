@@ -75,6 +75,13 @@ struct httpd_ops {
 	 * when out of memory (503).
 	 */
 	int (*render)(void *ctx, enum httpd_format fmt, struct strbuf *sb);
+	/*
+	 * Optional (NULL: none): called on the httpd_serve() thread before
+	 * each wait; returns the most milliseconds to wait before it is
+	 * called again, or -1 for no limit. For the systemd watchdog
+	 * (sdnotify_watchdog()'s return value fits).
+	 */
+	long (*tick)(void *ctx);
 	void *ctx;
 };
 

@@ -172,6 +172,15 @@ static int fake_sample(void *ctx, struct tcpstat_err *e)
 	return 0;
 }
 
+static unsigned ticks;
+
+static long fake_tick(void *ctx)
+{
+	(void)ctx;
+	__atomic_add_fetch(&ticks, 1, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
 static int fake_render(void *ctx, enum httpd_format fmt, struct strbuf *sb)
 {
 	struct fake *f = ctx;
@@ -191,7 +200,7 @@ static void *serve_thread(void *arg)
 
 static void fake_start(struct fake *f, const char *listen)
 {
-	struct httpd_ops ops = { fake_sample, fake_render, f };
+	struct httpd_ops ops = { fake_sample, fake_render, NULL, f };
 	struct httpd_addr a;
 	struct tcpstat_err e;
 
@@ -447,7 +456,7 @@ static void test_sample_fails(void **state)
 static void test_stop_while_waiting(void **state)
 {
 	enum { N = 8 };
-	struct httpd_ops ops = { fake_sample, fake_render, NULL };
+	struct httpd_ops ops = { fake_sample, fake_render, NULL, NULL };
 	struct scraper s[N];
 	struct httpd_addr a;
 	struct tcpstat_err e;
@@ -518,7 +527,7 @@ static void test_stop_by_signal(void **state)
 	sigaction(SIGUSR1, &old, NULL);
 	/* the same port binds again at once (SO_REUSEADDR, socket closed) */
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
-	ops = (struct httpd_ops){ fake_sample, fake_render, &f };
+	ops = (struct httpd_ops){ fake_sample, fake_render, NULL, &f };
 	assert_int_equal(httpd_parse_listen(listen, &a, &e), 0);
 	f.h = httpd_start(&a, &ops, &e);
 	if (!f.h)
@@ -530,7 +539,7 @@ static void test_stop_by_signal(void **state)
 /* libmicrohttpd's threads block every signal: SIGTERM reaches the caller's. */
 static void test_threads_block_signals(void **state)
 {
-	struct httpd_ops ops = { fake_sample, fake_render, NULL };
+	struct httpd_ops ops = { fake_sample, fake_render, NULL, NULL };
 	struct httpd_addr a;
 	struct tcpstat_err e;
 	struct httpd *h;
@@ -575,9 +584,33 @@ static void test_threads_block_signals(void **state)
 	httpd_free(h);
 }
 
+/* tick() bounds each wait: the serving thread comes back without a scrape. */
+static void test_tick(void **state)
+{
+	struct httpd_ops ops = { fake_sample, fake_render, fake_tick, NULL };
+	struct httpd_addr a;
+	struct tcpstat_err e;
+	struct fake f;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	pthread_mutex_init(&f.lock, NULL);
+	ops.ctx = &f;
+	assert_int_equal(httpd_parse_listen("127.0.0.1:0", &a, &e), 0);
+	f.h = httpd_start(&a, &ops, &e);
+	assert_non_null(f.h);
+	__atomic_store_n(&ticks, 0, __ATOMIC_SEQ_CST);
+	assert_int_equal(pthread_create(&f.serve, NULL, serve_thread, &f), 0);
+	for (int i = 0; i < 2000 && __atomic_load_n(&ticks, __ATOMIC_SEQ_CST) < 5; i++)
+		usleep(5000);
+	assert_true(__atomic_load_n(&ticks, __ATOMIC_SEQ_CST) >= 5);
+	assert_int_equal(f.samples, 0);
+	fake_stop(&f);
+}
+
 static void test_bind_errors(void **state)
 {
-	struct httpd_ops ops = { fake_sample, fake_render, NULL };
+	struct httpd_ops ops = { fake_sample, fake_render, NULL, NULL };
 	struct httpd_addr a;
 	struct tcpstat_err e;
 	char listen[32], want[96];
@@ -635,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_stop_while_waiting),
 		cmocka_unit_test(test_stop_by_signal),
 		cmocka_unit_test(test_threads_block_signals),
+		cmocka_unit_test(test_tick),
 		cmocka_unit_test(test_bind_errors),
 		cmocka_unit_test(test_any_address),
 	};
