@@ -280,10 +280,12 @@ void cgroup_path_identify(const char *path, size_t len, struct cgroup_id *id)
 	}
 	/* the innermost container */
 	for (size_t i = n; i-- > 0;) {
-		enum cgid_runtime rt = container_comp(cs, i, id->container_id);
+		char cid[CGID_ID_MAX + 1];
+		enum cgid_runtime rt = container_comp(cs, i, cid);
 
 		if (rt != CGID_RT_NONE) {
 			id->runtime = rt;
+			memcpy(id->container_id, cid, sizeof(cid));
 			inner = i + 1;
 			break;
 		}
@@ -307,8 +309,6 @@ void cgroup_path_identify(const char *path, size_t len, struct cgroup_id *id)
 			break;
 		}
 	}
-	if (id->runtime == CGID_RT_NONE)
-		id->container_id[0] = '\0';
 }
 
 /* ---- a /proc/PID/cgroup file ---- */

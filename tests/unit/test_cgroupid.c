@@ -205,6 +205,9 @@ static void test_strict_shapes(void **state)
 		{ "/machine.slice/machine-a/b.scope", "", "", "", "" },
 		{ "/machine.slice/machine-bad\\x2.scope", "", "", "", "" },
 		{ "/machine.slice/machine-sp\\x20ace.scope", "", "", "", "" },
+		/* a name that unescapes to a control character: a plain service (fuzz_cgroup) */
+		{ "/machine.slice/systemd-nspawn@my\\x1dbox.service", "systemd", "", "",
+		  "systemd-nspawn@my\\x1dbox.service" },
 		/* pods: no kubepods above, dashes in a slice, a short uid */
 		{ "/pods/burstable/pod" UID "/" ID, "", "", "", "" },
 		{ "/kubepods/burstable/pod" UID_ "/" ID, "", "", "", "" },
