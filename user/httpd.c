@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,7 +317,7 @@ struct httpd {
 	pthread_cond_t cond;
 	struct flight *pending;		/* asked for, not yet started */
 	struct flight *running;		/* being sampled */
-	volatile sig_atomic_t stop;
+	atomic_bool stop;		/* set by httpd_stop(), maybe in a signal handler */
 	bool stopped;			/* the sampler has left: no more flights */
 	unsigned requests;		/* begun and not yet completed (sent or aborted) */
 	struct httpd_stats stats;
@@ -655,7 +656,7 @@ static void shut(struct httpd *h)
 
 int httpd_serve(struct httpd *h, struct tcpstat_err *e)
 {
-	while (!h->stop) {
+	while (!atomic_load(&h->stop)) {
 		struct pollfd p = { .fd = h->wake_fd, .events = POLLIN };
 		long wait = h->ops.tick ? h->ops.tick(h->ops.ctx) : -1;
 		struct flight *f;
@@ -675,7 +676,7 @@ int httpd_serve(struct httpd *h, struct tcpstat_err *e)
 			shut(h);
 			return -1;
 		}
-		if (h->stop)
+		if (atomic_load(&h->stop))
 			break;
 		pthread_mutex_lock(&h->lock);
 		f = h->pending;
@@ -694,7 +695,7 @@ void httpd_stop(struct httpd *h)
 	uint64_t one = 1;
 	int saved = errno;
 
-	h->stop = 1;
+	atomic_store(&h->stop, true); /* lock-free: async-signal-safe */
 	/* write() is async-signal-safe; EAGAIN: already awake */
 	if (write(h->wake_fd, &one, sizeof(one)) < 0)
 		errno = saved;

@@ -153,19 +153,31 @@ struct fake {
 	int serve_ret;
 };
 
+static unsigned samples_of(struct fake *f)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&f->lock);
+	n = f->samples;
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
 static int fake_sample(void *ctx, struct tcpstat_err *e)
 {
 	struct fake *f = ctx;
 
-	if (f->wait_for) {
+	unsigned wait_for = __atomic_load_n(&f->wait_for, __ATOMIC_SEQ_CST);
+
+	if (wait_for) {
 		/* every scrape of the flight is in before it completes */
-		for (int i = 0; i < 2000 && httpd_get_stats(f->h).waiting < f->wait_for; i++)
+		for (int i = 0; i < 2000 && httpd_get_stats(f->h).waiting < wait_for; i++)
 			usleep(5000);
 	}
 	pthread_mutex_lock(&f->lock);
 	f->samples++;
 	pthread_mutex_unlock(&f->lock);
-	if (f->fail) {
+	if (__atomic_load_n(&f->fail, __ATOMIC_SEQ_CST)) {
 		tcpstat_err_set(e, "/proc/net/tcp: No such file or directory");
 		return -1;
 	}
@@ -186,7 +198,7 @@ static int fake_render(void *ctx, enum httpd_format fmt, struct strbuf *sb)
 	struct fake *f = ctx;
 
 	return sb_printf(sb, "# TYPE tcpstat_sample gauge\ntcpstat_sample{fmt=\"%s\"} %u\n",
-			 fmt == HTTPD_FMT_OPENMETRICS ? "om" : "prom", f->samples);
+			 fmt == HTTPD_FMT_OPENMETRICS ? "om" : "prom", samples_of(f));
 }
 
 static void *serve_thread(void *arg)
@@ -367,7 +379,7 @@ static void test_routes(void **state)
 	assert_int_equal(r.status, 405);
 	sb_free(&r.body);
 	/* only the GETs and the HEAD sampled */
-	assert_int_equal(f.samples, 4);
+	assert_int_equal(samples_of(&f), 4);
 	assert_int_equal(httpd_get_stats(f.h).samples, 4);
 	assert_int_equal(httpd_get_stats(f.h).scrapes, 4);
 	fake_stop(&f);
@@ -399,7 +411,7 @@ static void test_single_flight(void **state)
 
 	(void)state;
 	fake_start(&f, "127.0.0.1:0");
-	f.wait_for = N;
+	__atomic_store_n(&f.wait_for, N, __ATOMIC_SEQ_CST);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", httpd_port(f.h));
 	for (int i = 0; i < N; i++) {
 		s[i].url = url;
@@ -408,7 +420,7 @@ static void test_single_flight(void **state)
 	}
 	for (int i = 0; i < N; i++)
 		assert_int_equal(pthread_join(s[i].t, NULL), 0);
-	assert_int_equal(f.samples, 1);
+	assert_int_equal(samples_of(&f), 1);
 	assert_int_equal(httpd_get_stats(f.h).samples, 1);
 	assert_int_equal(httpd_get_stats(f.h).scrapes, N);
 	for (int i = 0; i < N; i++) {
@@ -421,11 +433,11 @@ static void test_single_flight(void **state)
 		sb_free(&s[i].r.body);
 	}
 	/* the next scrape, after the flight landed: a new sample */
-	f.wait_for = 0;
+	__atomic_store_n(&f.wait_for, 0, __ATOMIC_SEQ_CST);
 	request(url, "GET", NULL, &r);
 	assert_string_equal(body(&r), "# TYPE tcpstat_sample gauge\ntcpstat_sample{fmt=\"prom\"} 2\n");
 	sb_free(&r.body);
-	assert_int_equal(f.samples, 2);
+	assert_int_equal(samples_of(&f), 2);
 	fake_stop(&f);
 }
 
@@ -437,18 +449,18 @@ static void test_sample_fails(void **state)
 
 	(void)state;
 	fake_start(&f, "127.0.0.1:0");
-	f.fail = true;
+	__atomic_store_n(&f.fail, true, __ATOMIC_SEQ_CST);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", httpd_port(f.h));
 	request(url, "GET", NULL, &r);
 	assert_int_equal(r.status, 503);
 	assert_string_equal(body(&r), "tcpstat: /proc/net/tcp: No such file or directory\n");
 	sb_free(&r.body);
 	/* and the next one is tried again */
-	f.fail = false;
+	__atomic_store_n(&f.fail, false, __ATOMIC_SEQ_CST);
 	request(url, "GET", NULL, &r);
 	assert_int_equal(r.status, 200);
 	sb_free(&r.body);
-	assert_int_equal(f.samples, 2);
+	assert_int_equal(samples_of(&f), 2);
 	fake_stop(&f);
 }
 
@@ -604,7 +616,7 @@ static void test_tick(void **state)
 	for (int i = 0; i < 2000 && __atomic_load_n(&ticks, __ATOMIC_SEQ_CST) < 5; i++)
 		usleep(5000);
 	assert_true(__atomic_load_n(&ticks, __ATOMIC_SEQ_CST) >= 5);
-	assert_int_equal(f.samples, 0);
+	assert_int_equal(samples_of(&f), 0);
 	fake_stop(&f);
 }
 

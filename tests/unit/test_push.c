@@ -142,6 +142,13 @@ static void receiver_free(struct receiver *r)
 	pthread_mutex_destroy(&r->lock);
 }
 
+static void answer_with(struct receiver *r, unsigned status)
+{
+	pthread_mutex_lock(&r->lock);
+	r->status = status;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static unsigned received(struct receiver *r)
 {
 	unsigned n;
@@ -320,7 +327,7 @@ static void test_retries_bounded(void **state)
 
 	(void)state;
 	receiver_init(&r);
-	r.status = 503;
+	answer_with(&r, 503);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write?db=x&u=me&p=secret", r.port);
 	p = start(url, PUSH_INFLUX, &rep, 0);
 	assert_int_equal(push_submit(p, "a v=1i\n", 7), 0);
@@ -341,7 +348,7 @@ static void test_retries_bounded(void **state)
 		 r.port);
 	assert_string_equal(rep.line[0], want);
 	/* it answers again: the next sample goes, one line says so */
-	r.status = 204;
+	answer_with(&r, 204);
 	assert_int_equal(push_submit(p, "a v=3i\n", 7), 0);
 	assert_int_equal(push_flush(p, 10000), 0);
 	st = push_get_stats(p);
@@ -368,7 +375,7 @@ static void test_refused(void **state)
 
 	(void)state;
 	receiver_init(&r);
-	r.status = 400;
+	answer_with(&r, 400);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write", r.port);
 	p = start(url, PUSH_INFLUX, &rep, 0);
 	assert_int_equal(push_submit(p, "bad line\n", 9), 0);
@@ -380,7 +387,7 @@ static void test_refused(void **state)
 	assert_int_equal(rep.n, 1);
 	assert_contains(rep.line[0], ": HTTP 400: {\"error\":\"no\"}; retrying");
 	/* 429 and 408 are worth retrying */
-	r.status = 429;
+	answer_with(&r, 429);
 	assert_int_equal(push_submit(p, "x\n", 2), 0);
 	assert_int_equal(push_flush(p, 10000), 0);
 	assert_int_equal(received(&r), 1 + PUSH_ATTEMPTS);
