@@ -8,6 +8,7 @@
 
 #include "counters.h"
 #include "readfile.h"
+#include "tok.h"
 
 const struct tcp_counter_desc tcp_counter_desc[TCPC_NCOUNTERS] = {
 	[TCPC_ACTIVE_OPENS] = {
@@ -62,29 +63,6 @@ struct want {
 };
 
 #define MAX_WANTS 8
-
-/* Next run of non-blanks in [*p, end). */
-static bool next_tok(const char **p, const char *end, const char **tok,
-		     size_t *len)
-{
-	const char *s = *p;
-
-	while (s < end && *s == ' ')
-		s++;
-	if (s == end)
-		return false;
-	*tok = s;
-	while (s < end && *s != ' ')
-		s++;
-	*len = (size_t)(s - *tok);
-	*p = s;
-	return true;
-}
-
-static bool tok_is(const char *tok, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(tok, word, len) == 0;
-}
 
 /*
  * The "Name:" that starts every line: its length without the colon, with

@@ -80,6 +80,27 @@ end_pushcat() {
 
 count_of() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" "$tmp/pc.out"; }
 
+# deliver_each SEND HAS FROM TO: send samples FROM..TO, each once HAS
+# says the collector has the one before (20 s at most); false if one did not arrive
+deliver_each() {
+	local i
+	for i in $(seq "$3" "$4"); do
+		"$1" "$i"
+		wait_for 20 "$2" "$i" || return 1
+	done
+}
+
+# stream_until_recovered SEND FROM: a sample every 50 ms from FROM on until
+# pushcat reports it delivers again; the next index goes to $next
+stream_until_recovered() {
+	next=$2
+	while ! grep -q 'delivering again' "$tmp/pc.err" && [ "$next" -lt 400 ]; do
+		"$1" "$next"
+		sleep 0.05
+		next=$((next + 1))
+	done
+}
+
 check_reports() { # WHAT
 	local down up all
 	down=$(grep -c 'retrying with backoff, only the newest sample kept until it answers$' "$tmp/pc.err")
@@ -110,7 +131,7 @@ vm_points() {
 		jq -r '[.timestamps, .values] | transpose[] | "\(.[0] / 1000 | floor) \(.[1])"' | sort -n
 }
 
-vm_has() { vm_points | grep -q "^$1 "; }
+vm_has() { vm_points | grep -q "^$((base + $1)) "; }
 
 influx() { # I: the sample, values and time from its index
 	printf 'tcpstat,host=t established=%di,listen=%di %d000000000\n\n' \
@@ -125,12 +146,7 @@ if [ -n "$VM" ]; then
 		finish
 	fi
 	start_pushcat influx "http://127.0.0.1:$vm_port/write?db=tcpstat"
-	good=1
-	for i in $(seq 0 9); do
-		influx "$i"
-		wait_for 20 vm_has $((base + i)) || { good=0; break; }
-	done
-	check "victoria-metrics: samples 0-9 stored one by one" test $good = 1
+	check "victoria-metrics: samples 0-9 stored one by one" deliver_each influx vm_has 0 9
 	# SIGTERM: it flushes what it took (SIGKILL loses its last second, its own loss)
 	kill -TERM "$vm_pid"
 	wait "$vm_pid"
@@ -144,20 +160,10 @@ if [ -n "$VM" ]; then
 		finish
 	fi
 	# the stream goes on until the sender says it delivers again
-	i=30
-	while ! grep -q 'delivering again' "$tmp/pc.err" && [ $i -lt 400 ]; do
-		influx "$i"
-		sleep 0.05
-		i=$((i + 1))
-	done
-	recovered=$i
-	good=1
-	for i in $(seq "$recovered" $((recovered + 9))); do
-		influx "$i"
-		wait_for 20 vm_has $((base + i)) || { good=0; break; }
-	done
+	stream_until_recovered influx 30
+	recovered=$next
 	check "victoria-metrics: samples $recovered-$((recovered + 9)) after the recovery stored one by one" \
-		test $good = 1
+		deliver_each influx vm_has "$recovered" $((recovered + 9))
 	end_pushcat
 	check "pushcat: the last sample flushed, exit 0" test $? -eq 0
 	check_reports "victoria-metrics"
@@ -199,6 +205,8 @@ pg_value() {
 
 pg_is() { [ "$(pg_value)" = "$1" ]; }
 
+pg_has() { pg_is $(($1 * 3)); } # sample I is the group's value
+
 prom() { # I [port]: the sample; with a second argument, a per-port series too
 	printf '# TYPE tcpstat_connections gauge\ntcpstat_connections{state="established"} %d\n' \
 		$(($1 * 3)) >&3
@@ -214,18 +222,11 @@ if [ -n "$PG" ]; then
 		finish
 	fi
 	start_pushcat prometheus "http://127.0.0.1:$pg_port/metrics/job/tcpstat/instance/t"
-	good=1
-	for i in 0 1 2 3 4; do
-		prom "$i" port
-		wait_for 20 pg_is $((i * 3)) || { good=0; break; }
-	done
-	check "pushgateway: samples 0-4 each in place" test $good = 1
+	prom_port() { prom "$1" port; }
+	check "pushgateway: samples 0-4 each in place" deliver_each prom_port pg_has 0 4
 	check "pushgateway: the per-port series is there" \
 		sh -c "curl -sf http://127.0.0.1:$pg_port/metrics | grep -q '^tcpstat_port_connections{instance=\"t\",job=\"tcpstat\",port=\"80\"} 4\$'"
-	for i in 5 6; do
-		prom "$i"
-		wait_for 20 pg_is $((i * 3)) || good=0
-	done
+	check "pushgateway: samples 5-6 without it in place" deliver_each prom pg_has 5 6
 	check "pushgateway: PUT replaced the group: the series gone from the sample is gone" \
 		sh -c "! curl -sf http://127.0.0.1:$pg_port/metrics | grep -q '^tcpstat_port_connections'"
 	kill -KILL "$pg_pid"
@@ -239,21 +240,12 @@ if [ -n "$PG" ]; then
 		not_ok "prometheus-pushgateway starts again" "$(tail -n 5 "$tmp/pg.log")"
 		finish
 	fi
-	i=27
-	while ! grep -q 'delivering again' "$tmp/pc.err" && [ $i -lt 400 ]; do
-		prom "$i"
-		sleep 0.05
-		i=$((i + 1))
-	done
-	good=1
-	for j in $(seq "$i" $((i + 4))); do
-		prom "$j"
-		wait_for 20 pg_is $((j * 3)) || { good=0; break; }
-	done
-	check "pushgateway: after the restart, each sample in place" test $good = 1
+	stream_until_recovered prom 27
+	check "pushgateway: after the restart, each sample in place" \
+		deliver_each prom pg_has "$next" $((next + 4))
 	end_pushcat
 	check "pushcat: the last sample flushed, exit 0" test $? -eq 0
-	check "pushgateway: the last sample's value, exactly" pg_is $(((i + 4) * 3))
+	check "pushgateway: the last sample's value, exactly" pg_has $((next + 4))
 	check_reports "pushgateway"
 else
 	skip "prometheus-pushgateway" "not installed"

@@ -234,13 +234,24 @@ static void test_malformed(void **state)
 		     "TcpExt: field ListenDrops named twice");
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
 static void test_read_errors(void **state)
 {
 	char *buf = malloc(COUNTERS_FILE_MAX);
 	char tmp[] = "/tmp/tcpstat-counters.XXXXXX", path[256];
 	struct tcp_counters c, before;
 	struct tcpstat_err e;
-	FILE *f;
 
 	(void)state;
 	assert_non_null(buf);
@@ -252,16 +263,8 @@ static void test_read_errors(void **state)
 	snprintf(path, sizeof(path), "%s/snmp: %s", tmp, strerror(ENOENT));
 	assert_string_equal(e.msg, path);
 	/* a good snmp, a bad netstat: named with its line, nothing filled */
-	snprintf(path, sizeof(path), "%s/snmp", tmp);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(TCP_H TCP_V, f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/netstat", tmp);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(EXT_H "TcpExt: 1 2 3\n", f);
-	fclose(f);
+	write_file(tmp, "snmp", TCP_H TCP_V);
+	write_file(tmp, "netstat", EXT_H "TcpExt: 1 2 3\n");
 	assert_int_equal(counters_read(tmp, buf, COUNTERS_FILE_MAX, &c, &e), -1);
 	snprintf(path, sizeof(path), "%s/netstat:2: TcpExt: 4 names on line 1 but 3 values", tmp);
 	assert_string_equal(e.msg, path);
@@ -271,14 +274,11 @@ static void test_read_errors(void **state)
 	snprintf(path, sizeof(path), "%s/snmp: larger than 100 bytes", tmp);
 	assert_contains(e.msg, path);
 	/* and all of it once it fits */
-	snprintf(path, sizeof(path), "%s/netstat", tmp);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(EXT_H EXT_V, f);
-	fclose(f);
+	write_file(tmp, "netstat", EXT_H EXT_V);
 	assert_int_equal(counters_read(tmp, buf, strlen(TCP_H TCP_V), &c, &e), 0);
 	assert_int_equal(c.v[TCPC_RETRANS_SEGS], 18);
 	assert_int_equal(c.v[TCPC_LISTEN_DROPS], 22);
+	snprintf(path, sizeof(path), "%s/netstat", tmp);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/snmp", tmp);
 	unlink(path);

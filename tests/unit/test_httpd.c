@@ -318,6 +318,19 @@ static const char *body(struct reply *r)
 
 static void test_routes(void **state)
 {
+	static const struct {
+		const char *path, *method;
+		long status;
+		const char *type, *has, *allow;
+	} routes[] = {
+		/* a query string is not part of the path */
+		{ "/metrics?x=1", "GET", 200, NULL, "tcpstat_sample", NULL },
+		{ "/", "GET", 200, "text/html; charset=utf-8", "<a href=\"/metrics\">", NULL },
+		{ "/metricsx", "GET", 404, NULL, "not found", NULL },
+		{ "/metrics/", "GET", 404, NULL, NULL, NULL },
+		{ "/metrics", "POST", 405, NULL, NULL, "GET, HEAD" },
+		{ "/", "DELETE", 405, NULL, NULL, "GET, HEAD" },
+	};
 	struct fake f;
 	struct reply r;
 	char url[128];
@@ -349,35 +362,20 @@ static void test_routes(void **state)
 	assert_int_equal((size_t)r.length, len);
 	assert_string_equal(r.type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
 	sb_free(&r.body);
-	/* a query string is not part of the path */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics?x=1", port);
-	request(url, "GET", NULL, &r);
-	assert_int_equal(r.status, 200);
-	sb_free(&r.body);
-	/* the page */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
-	request(url, "GET", NULL, &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.type, "text/html; charset=utf-8");
-	assert_contains(body(&r), "<a href=\"/metrics\">");
-	sb_free(&r.body);
-	/* others */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metricsx", port);
-	request(url, "GET", NULL, &r);
-	assert_int_equal(r.status, 404);
-	sb_free(&r.body);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics/", port);
-	request(url, "GET", NULL, &r);
-	assert_int_equal(r.status, 404);
-	sb_free(&r.body);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", port);
-	request(url, "POST", NULL, &r);
-	assert_int_equal(r.status, 405);
-	assert_string_equal(r.allow, "GET, HEAD");
-	sb_free(&r.body);
-	request(url, "DELETE", NULL, &r);
-	assert_int_equal(r.status, 405);
-	sb_free(&r.body);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, routes[i].path);
+		request(url, routes[i].method, NULL, &r);
+		if (r.status != routes[i].status)
+			fail_msg("%s %s: %ld, want %ld", routes[i].method, routes[i].path, r.status,
+				 routes[i].status);
+		if (routes[i].type)
+			assert_string_equal(r.type, routes[i].type);
+		if (routes[i].has)
+			assert_contains(body(&r), routes[i].has);
+		if (routes[i].allow)
+			assert_string_equal(r.allow, routes[i].allow);
+		sb_free(&r.body);
+	}
 	/* only the GETs and the HEAD sampled */
 	assert_int_equal(samples_of(&f), 4);
 	assert_int_equal(httpd_get_stats(f.h).samples, 4);

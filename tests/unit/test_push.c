@@ -523,20 +523,27 @@ static int silent_listener(uint16_t *port)
 	return fd;
 }
 
+/* A sender to a silent collector (close *fd after push_free()). */
+static struct push *start_silent(struct reports *rep, long timeout_ms, int *fd)
+{
+	char url[128];
+	uint16_t port;
+
+	*fd = silent_listener(&port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write", port);
+	return start(url, PUSH_INFLUX, rep, timeout_ms);
+}
+
 /* The total timeout ends a transfer that hangs; it counts as a failure. */
 static void test_timeout(void **state)
 {
 	struct push_stats st;
 	struct reports rep;
-	char url[128];
 	struct push *p;
-	uint16_t port;
 	int fd;
 
 	(void)state;
-	fd = silent_listener(&port);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write", port);
-	p = start(url, PUSH_INFLUX, &rep, 200);
+	p = start_silent(&rep, 200, &fd);
 	assert_int_equal(push_submit(p, "a v=1i\n", 7), 0);
 	assert_int_equal(push_flush(p, 20000), 0);
 	st = push_get_stats(p);
@@ -558,15 +565,11 @@ static void test_never_blocks(void **state)
 {
 	struct push_stats st;
 	struct reports rep;
-	char url[128];
 	struct push *p;
-	uint16_t port;
 	int fd;
 
 	(void)state;
-	fd = silent_listener(&port);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write", port);
-	p = start(url, PUSH_INFLUX, &rep, 60000);
+	p = start_silent(&rep, 60000, &fd);
 	assert_int_equal(push_submit(p, "a v=1i\n", 7), 0);
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(push_submit(p, "a v=2i\n", 7), 0);

@@ -105,6 +105,13 @@ static void test_messages(void **state)
 	sock_close(&ns);
 }
 
+static void later(struct timespec *t, long ms)
+{
+	t->tv_nsec += ms % 1000 * 1000000;
+	t->tv_sec += ms / 1000 + t->tv_nsec / 1000000000;
+	t->tv_nsec %= 1000000000;
+}
+
 /* WATCHDOG=1 at half of WATCHDOG_USEC, timed by the clock passed in. */
 static void test_watchdog(void **state)
 {
@@ -122,19 +129,15 @@ static void test_watchdog(void **state)
 	assert_int_equal(sdnotify_watchdog(&s, &t, &e), 1000);
 	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
 	/* 0.4 s later: not yet, 600 ms to go */
-	t.tv_nsec += 400000000;
-	t.tv_sec += t.tv_nsec / 1000000000;
-	t.tv_nsec %= 1000000000;
+	later(&t, 400);
 	assert_int_equal(sdnotify_watchdog(&s, &t, &e), 600);
 	assert_string_equal(next_msg(&ns), "");
 	/* 1 s after the ping: again */
-	t.tv_nsec += 600000000;
-	t.tv_sec += t.tv_nsec / 1000000000;
-	t.tv_nsec %= 1000000000;
+	later(&t, 600);
 	assert_int_equal(sdnotify_watchdog(&s, &t, &e), 1000);
 	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
 	/* a loop late by 5 s pings at once */
-	t.tv_sec += 5;
+	later(&t, 5000);
 	assert_int_equal(sdnotify_watchdog(&s, &t, &e), 1000);
 	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
 	assert_string_equal(next_msg(&ns), "");
