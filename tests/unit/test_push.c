@@ -227,6 +227,18 @@ static int no_watchdog(void **state)
 	return 0;
 }
 
+/* A receiver answering @status, and a sender to its @path. */
+static struct push *start_with(struct receiver *r, unsigned status, const char *path,
+			       struct reports *rep)
+{
+	char url[128];
+
+	receiver_init(r);
+	answer_with(r, status);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", r->port, path);
+	return start(url, PUSH_INFLUX, rep, 0);
+}
+
 /* ---- tests ---- */
 
 static void test_check_url(void **state)
@@ -322,14 +334,11 @@ static void test_retries_bounded(void **state)
 	struct push_stats st;
 	struct reports rep;
 	struct receiver r;
-	char url[128], want[512];
+	char want[512];
 	struct push *p;
 
 	(void)state;
-	receiver_init(&r);
-	answer_with(&r, 503);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write?db=x&u=me&p=secret", r.port);
-	p = start(url, PUSH_INFLUX, &rep, 0);
+	p = start_with(&r, 503, "/write?db=x&u=me&p=secret", &rep);
 	assert_int_equal(push_submit(p, "a v=1i\n", 7), 0);
 	assert_int_equal(push_flush(p, 10000), 0);
 	st = push_get_stats(p);
@@ -370,14 +379,10 @@ static void test_refused(void **state)
 	struct push_stats st;
 	struct reports rep;
 	struct receiver r;
-	char url[128];
 	struct push *p;
 
 	(void)state;
-	receiver_init(&r);
-	answer_with(&r, 400);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/write", r.port);
-	p = start(url, PUSH_INFLUX, &rep, 0);
+	p = start_with(&r, 400, "/write", &rep);
 	assert_int_equal(push_submit(p, "bad line\n", 9), 0);
 	assert_int_equal(push_flush(p, 10000), 0);
 	st = push_get_stats(p);
