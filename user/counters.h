@@ -65,7 +65,7 @@ enum counters_file {
 int counters_parse(enum counters_file f, const char *buf, size_t n,
 		   struct tcp_counters *out, struct parse_err *pe);
 
-/* The largest file counters_read() accepts (6.18's netstat: 6 KiB). */
+/* The largest file counters_read() accepts (6.18's netstat is 4 KiB). */
 #define COUNTERS_FILE_MAX (64 * 1024)
 
 /*

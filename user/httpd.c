@@ -377,7 +377,10 @@ static const char index_html[] =
 	"<p>TCP connections by state: <a href=\"/metrics\">/metrics</a></p>\n"
 	"</body></html>\n";
 
-/* Join the flight in progress or ask for one; wait for it. NULL: stopping. */
+/*
+ * Join the flight in progress or ask for one; wait for it. NULL with errno
+ * ETIMEDOUT (no sample in time) or ENOMEM, or 0 (stopping).
+ */
 static struct flight *join_flight(struct httpd *h)
 {
 	struct flight *f;
@@ -395,6 +398,7 @@ static struct flight *join_flight(struct httpd *h)
 		f = calloc(1, sizeof(*f));
 		if (!f) {
 			pthread_mutex_unlock(&h->lock);
+			errno = ENOMEM;
 			return NULL;
 		}
 		f->refs = 1; /* the sampler's */
@@ -432,6 +436,7 @@ static enum MHD_Result metrics(struct httpd *h, struct MHD_Connection *conn)
 	if (!f)
 		return send_plain(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  errno == ETIMEDOUT ? "tcpstat: timed out waiting for a sample\n" :
+				  errno == ENOMEM ? "tcpstat: out of memory\n" :
 				  "tcpstat: shutting down\n", NULL);
 	if (f->status == MHD_HTTP_OK)
 		ret = send_text(conn, MHD_HTTP_OK, httpd_content_type[fmt],

@@ -3,7 +3,8 @@
  * httpd.h - --listen: serve /metrics over HTTP (libmicrohttpd).
  *
  *   GET /metrics   Prometheus text 0.0.4, or OpenMetrics 1.0.0 (ending
- *                  "# EOF") when the Accept header prefers it
+ *                  "# EOF") when the Accept header prefers it; HEAD the
+ *                  same headers without the body (a sample all the same)
  *   GET /          a small HTML page linking to /metrics
  *   other paths    404; methods other than GET and HEAD: 405
  *

@@ -265,7 +265,9 @@ static void *sender(void *arg)
 			if (!p->stats.down) {
 				p->stats.down = true;
 				p->lost_at_outage = p->stats.dropped + p->stats.replaced;
-				report(p, "push %s: %s; retrying with backoff, only the newest sample kept until it answers",
+				report(p, r == 2 ?
+				       "push %s: %s; the sample dropped, the next ones tried with backoff until one is taken" :
+				       "push %s: %s; retrying with backoff, only the newest sample kept until it answers",
 				       p->shown, why);
 			}
 			p->backoff = p->backoff ? p->backoff * 2 : p->o.backoff_ms;

@@ -390,7 +390,7 @@ static void test_refused(void **state)
 	assert_int_equal(st.failures, 1);
 	assert_int_equal(st.dropped, 1);
 	assert_int_equal(rep.n, 1);
-	assert_contains(rep.line[0], ": HTTP 400: {\"error\":\"no\"}; retrying");
+	assert_contains(rep.line[0], ": HTTP 400: {\"error\":\"no\"}; the sample dropped, the next ones tried");
 	/* 429 and 408 are worth retrying */
 	answer_with(&r, 429);
 	assert_int_equal(push_submit(p, "x\n", 2), 0);
