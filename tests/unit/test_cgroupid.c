@@ -408,6 +408,12 @@ static void test_of_pid(void **state)
 	snprintf(want, sizeof(want), "%s/13/cgroup:2: expected \"ID:CONTROLLERS:PATH\", got \"1:name=systemd\"",
 		 fp.dir);
 	assert_string_equal(e.msg, want);
+	/* a FIFO for a cgroup file: refused, not waited on */
+	ns = add_proc(&fp, 15, NULL);
+	snprintf(want, sizeof(want), "%s/15/cgroup", fp.dir);
+	assert_int_equal(mkfifo(want, 0600), 0);
+	assert_int_equal(cgroup_id_of_pid(fp.dir, 15, ns, buf, CGID_FILE_MAX, &id, &e), CGID_ERROR);
+	assert_contains(e.msg, "/15/cgroup: not a regular file");
 	/* too large for the buffer */
 	ns = add_proc(&fp, 14, "0::/system.slice/docker-" ID ".scope\n");
 	assert_int_equal(cgroup_id_of_pid(fp.dir, 14, ns, buf, 16, &id, &e), CGID_ERROR);

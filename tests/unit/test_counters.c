@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "counters.h"
@@ -274,6 +275,15 @@ static void test_read_errors(void **state)
 	snprintf(path, sizeof(path), "%s/snmp: larger than 100 bytes", tmp);
 	assert_contains(e.msg, path);
 	/* and all of it once it fits */
+	/* a FIFO where a file should be: refused, not waited on */
+	snprintf(path, sizeof(path), "%s/netstat", tmp);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(counters_read(tmp, buf, COUNTERS_FILE_MAX, &c, &e), -1);
+	snprintf(path, sizeof(path), "%s/netstat: not a regular file", tmp);
+	assert_contains(e.msg, path);
+	snprintf(path, sizeof(path), "%s/netstat", tmp);
+	unlink(path);
 	write_file(tmp, "netstat", EXT_H EXT_V);
 	assert_int_equal(counters_read(tmp, buf, strlen(TCP_H TCP_V), &c, &e), 0);
 	assert_int_equal(c.v[TCPC_RETRANS_SEGS], 18);
