@@ -22,7 +22,7 @@ UID_DASH=0b7632a2-a56e-4278-987a-22de18008dbe
 UID_US=${UID_DASH//-/_}
 
 # The hierarchies and this shell's place in each.
-V2= V2_SELF= MEM= MEM_SELF= SD= SD_SELF=
+V2='' V2_SELF='' MEM='' MEM_SELF='' SD='' SD_SELF=''
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 	V2=/sys/fs/cgroup
 elif [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then

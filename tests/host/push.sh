@@ -26,7 +26,7 @@ PG=$(command -v prometheus-pushgateway || true)
 [ -n "$VM$PG" ] || skip_all "needs victoria-metrics or prometheus-pushgateway (Debian packages)"
 
 tmp=$(mktemp -d /tmp/tcpstat-push.XXXXXX) || exit "$KSFT_FAIL"
-vm_pid= pg_pid= pc_pid=
+vm_pid='' pg_pid='' pc_pid=''
 cleanup() {
 	exec 3>&- 2>/dev/null
 	local p
