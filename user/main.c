@@ -45,7 +45,7 @@ struct options {
 	uint64_t interval_ns;
 	uint64_t count;		/* 0: until stopped */
 	const char *output;	/* NULL: stdout */
-	enum backend backend;
+	const struct backend_ops *backend;	/* NULL: auto */
 	const char *proc;
 	const char *netns;
 	const char *run_netns;	/* NULL: /run/netns */
@@ -288,8 +288,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_BACKEND:
 			if (backend_parse(optarg, &o->backend))
-				return usage_error("--backend: unknown backend '%s' (auto, kmod, netlink, procfs)",
-						   optarg);
+				return usage_error("--backend: unknown backend '%s' (%s)",
+						   optarg, backend_names());
 			break;
 		case OPT_PROC:
 			if (!*optarg || strlen(optarg) >= PROC_DIR_MAX)
@@ -412,7 +412,9 @@ static enum sample_result emit(struct run *r, const struct timespec *now)
 /* The backend that answered, for tcpstat_build_info. */
 static const char *answered(const struct run *r)
 {
-	return r->src.backend == BACKEND_AUTO ? "none" : backend_name(r->src.backend);
+	const char *b = source_backend(&r->src);
+
+	return b ? b : "none";
 }
 
 /* A source error: said once in a stream until it changes or recovers. */
@@ -621,10 +623,11 @@ static int host_check(const struct options *o, const char *host)
  */
 static int all_netns_check(const struct source *s, struct tcpstat_err *e)
 {
-	char self[PATH_MAX];
+	char self[PATH_MAX], kmod_path[PATH_MAX];
 	int fd, kerr, nserr;
 
-	fd = open(s->kmod_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	snprintf(kmod_path, sizeof(kmod_path), "%s/net/%s", s->proc, TCPSTAT_NETNS_FILE);
+	fd = open(kmod_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd >= 0) {
 		close(fd);
 		return 0;
@@ -640,10 +643,10 @@ static int all_netns_check(const struct source *s, struct tcpstat_err *e)
 		return 0;
 	if (kerr == EACCES || kerr == EPERM)
 		tcpstat_err_set(e, "--all-netns: %s: %s (only root may read it; entering every network namespace instead needs CAP_SYS_ADMIN: run as root)",
-				s->kmod_path, strerror(kerr));
+				kmod_path, strerror(kerr));
 	else
 		tcpstat_err_set(e, "--all-netns: setns: %s (without the tcpstat module's %s, --all-netns enters every network namespace, which needs CAP_SYS_ADMIN: run as root)",
-				strerror(nserr), s->kmod_path);
+				strerror(nserr), kmod_path);
 	return -1;
 }
 
@@ -698,11 +701,11 @@ int main(int argc, char **argv)
 		goto out_src;
 	}
 	if (source_prepare(&r.src, &e) ||
-	    (o.fmt.all_netns && o.backend == BACKEND_AUTO && all_netns_check(&r.src, &e))) {
+	    (o.fmt.all_netns && !o.backend && all_netns_check(&r.src, &e))) {
 		ret = start_failed(&r, &e);
 		goto out_src;
 	}
-	if (o.backend == BACKEND_AUTO) {
+	if (!o.backend) {
 		/* resolved once; the read that picked the backend is sample 0 */
 		uint64_t t0 = mono_ns();
 
