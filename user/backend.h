@@ -74,6 +74,7 @@ const char *backend_names(void);
 
 /* Each backend's table, defined in its own src_*.c. */
 extern const struct backend_ops kmod_backend;
+extern const struct backend_ops bpf_backend;
 extern const struct backend_ops netlink_backend;
 extern const struct backend_ops procfs_backend;
 

@@ -7,6 +7,7 @@
 
 const struct backend_ops *const tcpstat_backends[] = {
 	&kmod_backend,
+	&bpf_backend,
 	&netlink_backend,
 	&procfs_backend,
 	NULL,

@@ -2,7 +2,8 @@
 /*
  * tcpstat - report TCP connections per state as JSON/NDJSON, Prometheus
  * text exposition or Influx line protocol, from the tcpstat kernel module,
- * a sock_diag netlink dump or /proc/net/tcp{,6}; per listening port
+ * a BPF socket iterator, a sock_diag netlink dump or /proc/net/tcp{,6};
+ * per listening port
  * (--ports) or for every network namespace (--all-netns).
  *
  * main.c: options, the single sample and the interval loop.
@@ -136,13 +137,15 @@ static int usage(struct strbuf *sb)
 "  --all-netns         every network namespace with TCP sockets instead (json:\n"
 "                      \"netns\"; prometheus and influx: netns and netns_name\n"
 "                      labels/tags); needs root (kmod: the module's root-only\n"
-"                      file; netlink and procfs enter each namespace)\n"
+"                      file; bpf, netlink and procfs enter each namespace)\n"
 "  --run-netns DIR     with --all-netns: take namespace names from DIR instead\n"
 "                      of /run/netns\n"
 "\n"
 "Source:\n"
 "  --backend NAME      kmod (the tcpstat module's /proc/net/tcpstat_data,\n"
-"                      tcpstat_ports or tcpstat_netns), netlink (sock_diag\n"
+"                      tcpstat_ports or tcpstat_netns), bpf (a BPF program\n"
+"                      on the kernel's TCP socket iterator: needs BTF and\n"
+"                      CAP_BPF and CAP_PERFMON, or root), netlink (sock_diag\n"
 "                      dump), procfs (/proc/net/tcp{,6}) or auto (default:\n"
 "                      the first that works, in that order)\n"
 "  --proc DIR          read DIR instead of /proc (kmod and procfs backends,\n"

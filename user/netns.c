@@ -265,7 +265,7 @@ static int enter_one(const char *proc, const struct netns_names *nn,
 		if (err == EINVAL)
 			continue; /* not a network namespace after all */
 		if (err == EPERM)
-			tcpstat_err_set(e, "%s: setns: %s (--all-netns with the netlink and procfs backends enters every network namespace, which needs CAP_SYS_ADMIN: run as root)",
+			tcpstat_err_set(e, "%s: setns: %s (--all-netns with the bpf, netlink and procfs backends enters every network namespace, which needs CAP_SYS_ADMIN: run as root)",
 					path, strerror(err));
 		else
 			tcpstat_err_set(e, "%s: setns: %s", path, strerror(err));

@@ -64,6 +64,20 @@ make_stops "no libmnl: one line naming libmnl-dev" "" \
 make_stops "neither: the first one only" tcpstat 'json-c not found' json-c libmnl
 make_stops "no cmocka: make unit names libcmocka-dev" unit \
 	'cmocka not found .*install the Debian package libcmocka-dev' cmocka
+make_stops "no libbpf: one line naming libbpf-dev" tcpstat \
+	'libbpf not found .*install the Debian package libbpf-dev' libbpf
+fake_pc
+for tool in BPFTOOL:bpftool LLVM_STRIP:llvm CLANG:clang; do
+	make -n -C "$TOP/user" PKG_CONFIG="$tmp/pkg-config" "${tool%%:*}=$tmp/no-such-tool" tcpstat \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -ne 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	   grep -q "no-such-tool not found: install the Debian package ${tool#*:} " "$tmp/err"; then
+		ok "no ${tool#*:}: one line naming it"
+	else
+		not_ok "no ${tool#*:}: one line naming it" "status $rc" "$(cat "$tmp/err")"
+	fi
+done
 make -n -C "$TOP/user" PKG_CONFIG="$tmp/no-such-pkg-config" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -ne 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&

@@ -178,7 +178,7 @@ case $line in
 *'"LISTEN":4,"CLOSING":1,"up":1,"sample_duration_seconds":'*',"build_info":{"version":"'"$VERSION"'","backend":"kmod"},"timestamp":"'????-??-??T??:??:??.???'Z","host":"'"$host"'","tags":{"a":"1","b":"x/y"}}')
 	ok "json --meta --tag: timestamp, host, tags" ;;
 *)
-	not_ok "json --meta --tag: timestamp, host, tags" "$line" ;;
+	not_ok "json --meta --tag: timestamp, host, backend, tags" "$line" ;;
 esac
 
 if command -v jq >/dev/null 2>&1; then

@@ -28,10 +28,11 @@ static void test_registry_order(void **state)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
 			 i ? " " : "", b->name);
 	}
-	assert_string_equal(got, "kmod netlink procfs");
-	assert_string_equal(backend_names(), "auto, kmod, netlink, procfs");
+	assert_string_equal(got, "kmod bpf netlink procfs");
+	assert_string_equal(backend_names(), "auto, kmod, bpf, netlink, procfs");
 	/* only the module reads every namespace at once */
 	assert_non_null(kmod_backend.all_netns);
+	assert_null(bpf_backend.all_netns);
 	assert_null(netlink_backend.all_netns);
 	assert_null(procfs_backend.all_netns);
 }
@@ -47,6 +48,8 @@ static void test_parse(void **state)
 	assert_ptr_equal(b, &procfs_backend);
 	assert_int_equal(backend_parse("kmod", &b), 0);
 	assert_ptr_equal(b, &kmod_backend);
+	assert_int_equal(backend_parse("bpf", &b), 0);
+	assert_ptr_equal(b, &bpf_backend);
 	assert_int_equal(backend_parse("", &b), -1);
 	assert_int_equal(backend_parse("Kmod", &b), -1);
 	assert_int_equal(backend_parse("auto ", &b), -1);
