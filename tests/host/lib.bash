@@ -176,3 +176,34 @@ ss_ports_rows() {
 json_ports_rows() {
 	jq -r '.ports[] | "ports \(.port) \(.listeners) \(.accept_queue) \(.backlog) \(.fullest_queue) \(.fullest_backlog) \(.states | [.[]] | map(tostring) | join(" "))"'
 }
+
+# The same two lines from the st column of /proc/net/tcp and tcp6 in a
+# net directory (/proc/PID/net: that process's namespace): the kernel's
+# own view, without the reporter.
+proc_rows() {
+	local dir=${1:-/proc/net} f fam
+	for f in tcp tcp6; do
+		fam=ipv4
+		[ "$f" = tcp6 ] && fam=ipv6
+		awk -v fam=$fam 'NR > 1 {
+			s = index("0102030405060708090A0B", $4)
+			if (length($4) == 2 && s % 2 == 1) c[(s + 1) / 2]++; else c[0]++
+		}
+		END {
+			line = fam
+			for (j = 1; j <= 11; j++)
+				line = line " " (c[j] + 0)
+			if (c[0])
+				line = line " unknown=" c[0]
+			print line
+		}' "$dir/$f" || return 1
+	done
+}
+
+# Why the bpf backend cannot run here (its one line), or nothing: run it
+# first, skip its checks with the reason if it cannot.
+bpf_why_not() {
+	local err
+	err=$("$TCPSTAT" --backend bpf 2>&1 >/dev/null) && return 0
+	echo "${err:-tcpstat --backend bpf failed}"
+}

@@ -405,6 +405,18 @@ if [ -n "$as_nobody" ] && $as_nobody test -x "$TCPSTAT" 2>/dev/null &&
 		"tcpstat: --all-netns: $tmp/rootonly/net/tcpstat_netns: Permission denied (only root may read it; entering every network namespace instead needs CAP_SYS_ADMIN: run as root)" \
 		--proc "$tmp/rootonly" --all-netns
 	runas=
+	# bpf without CAP_BPF and CAP_PERFMON: one line, before any sample
+	for args in "" "--all-netns" "--ports"; do
+		# shellcheck disable=SC2086
+		$as_nobody "$TCPSTAT" --backend bpf $args --interval 1 >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] &&
+		   [ "$(cat "$tmp/err")" = "tcpstat: bpf: the bpf backend needs CAP_BPF and CAP_PERFMON, or root (it loads a BPF program)" ]; then
+			ok "bpf ${args:+$args }without CAP_BPF and CAP_PERFMON: exit 3 at once, one line, even for a stream"
+		else
+			not_ok "bpf ${args:+$args }without CAP_BPF and CAP_PERFMON" "status $rc" "$(cat "$tmp/err")"
+		fi
+	done
 else
 	ok "--all-netns without privilege # SKIP cannot run as an unprivileged user here"
 fi
