@@ -68,7 +68,7 @@ stage() { # stage FILE... (paths relative to the top of the tree)
 }
 stage Makefile Kbuild dkms.conf README.md docs/install.md man/tcpstat.8 \
 	kmod/Kbuild kmod/probe.sh user/Makefile \
-	user/systemd/tcpstat.service user/systemd/modules-load.d/tcpstat.conf
+	user/systemd/tcpstat.service user/systemd/bpf.conf user/systemd/modules-load.d/tcpstat.conf
 (cd "$top" && stage kmod/*.c kmod/*.h user/*.c user/*.h user/bpf/*.c user/bpf/*.h)
 [ "$version" = "$tree_version" ] ||
 	sed -i "s/^PACKAGE_VERSION=\".*\"/PACKAGE_VERSION=\"$version\"/" "$src/dkms.conf"
