@@ -46,13 +46,7 @@ trap 'exit "$KSFT_FAIL"' INT TERM
 
 echo "TAP version 13"
 
-if gcc -O2 -static -o "$tmp/sockfarm" "$SOCKFARM_SRC" 2>"$tmp/gcc.err" ||
-   gcc -O2 -o "$tmp/sockfarm" "$SOCKFARM_SRC" 2>"$tmp/gcc.err"; then
-	ok "build sockfarm"
-else
-	not_ok "build sockfarm" "$(cat "$tmp/gcc.err")"
-	finish
-fi
+build_sockfarm "$tmp" || finish
 # the reporter where an unprivileged user can run it
 cp "$TCPSTAT" "$tmp/tcpstat"
 chmod 0755 "$tmp/tcpstat"

@@ -200,6 +200,18 @@ proc_rows() {
 	done
 }
 
+# build_sockfarm DIR: compile tests/vm/sockfarm.c into DIR/sockfarm
+# (static if the C library allows), one ok or not_ok line; 1 on failure.
+build_sockfarm() {
+	if gcc -O2 -static -o "$1/sockfarm" "$HOST_TOP/tests/vm/sockfarm.c" 2>"$1/gcc.err" ||
+	   gcc -O2 -o "$1/sockfarm" "$HOST_TOP/tests/vm/sockfarm.c" 2>"$1/gcc.err"; then
+		ok "build sockfarm"
+	else
+		not_ok "build sockfarm" "$(cat "$1/gcc.err")"
+		return 1
+	fi
+}
+
 # Why the bpf backend cannot run here (its one line), or nothing: run it
 # first, skip its checks with the reason if it cannot.
 bpf_why_not() {

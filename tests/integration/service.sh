@@ -188,13 +188,14 @@ printf '[Service]\nEnvironment="TCPSTAT_OPTIONS=--backend procfs"\n' |
 	C tee /run/systemd/system/tcpstat.service.d/backend.conf >/dev/null
 C systemctl daemon-reload
 C systemctl restart tcpstat.service
-procfs_active() {
+# active_with BACKEND: the service runs, with --backend BACKEND
+active_with() {
 	local p
 	[ "$(C systemctl is-active tcpstat.service)" = active ] || return 1
 	p=$(C systemctl show -p MainPID --value tcpstat.service)
-	C cat "/proc/$p/cmdline" | tr '\0' ' ' | grep -q -- '--backend procfs'
+	C cat "/proc/$p/cmdline" | tr '\0' ' ' | grep -q -- "--backend $1"
 }
-check "with TCPSTAT_OPTIONS=--backend procfs: active, reading /proc/net/tcp{,6}" wait_for 10 procfs_active
+check "with TCPSTAT_OPTIONS=--backend procfs: active, reading /proc/net/tcp{,6}" wait_for 10 active_with procfs
 procfs_is_kernel() {
 	nsenter -t "$leader" -n bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/kernel.view" &&
 		file_rows >"$tmp/file.view" && cmp -s "$tmp/file.view" "$tmp/kernel.view"
@@ -225,13 +226,7 @@ else
 	C cp /usr/share/doc/tcpstat/examples/bpf.conf /run/systemd/system/tcpstat.service.d/bpf.conf
 	C systemctl daemon-reload
 	C systemctl restart tcpstat.service
-	bpf_active() {
-		local p
-		[ "$(C systemctl is-active tcpstat.service)" = active ] || return 1
-		p=$(C systemctl show -p MainPID --value tcpstat.service)
-		C cat "/proc/$p/cmdline" | tr '\0' ' ' | grep -q -- '--backend bpf'
-	}
-	check "with the example drop-in bpf.conf: active with --backend bpf" wait_for 15 bpf_active
+	check "with the example drop-in bpf.conf: active with --backend bpf" wait_for 15 active_with bpf
 	if wait_for 15 procfs_is_kernel; then
 		ok "bpf: its file equals the kernel's view (ss) of the container's namespace"
 	else
