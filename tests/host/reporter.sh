@@ -80,7 +80,7 @@ check "json: exactly the 11 states in order, then the self-metrics" json_keys "[
 self_ok() {
 	jq -e --arg v "$("$TCPSTAT" --version | cut -d' ' -f2)" \
 		'.up == 1 and .sample_duration_seconds > 0 and .sample_duration_seconds < 60 and
-		 .build_info.version == $v and (.build_info.backend | IN("kmod", "netlink", "procfs"))' \
+		 .build_info.version == $v and (.build_info.backend | IN("kmod", "bpf", "netlink", "procfs"))' \
 		"$tmp/json" >/dev/null
 }
 check "json: up 1, a duration, the version and the backend that answered" self_ok
