@@ -18,6 +18,8 @@
 #   make bench            benchmarks under QEMU (docs/performance.md)
 #   make bench-native     benchmarks at hardware speed, in User-Mode Linux
 #                         and on the host's kernel (docs/performance.md)
+#   make bench-host       the backends that run on this machine's own kernel
+#                         (bpf, netlink, procfs), natively, up to 1M sockets
 #   make stress           10 minutes of stress per kernel (docs/reliability.md)
 #   make debug-check      functional and stress tests on a KASAN/lockdep kernel
 #   make check-integration  NDJSON into jq, Debian's node_exporter and Prometheus,
@@ -40,7 +42,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf
 TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
 export TCPSTAT_KERNELS
 
-.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-uml check-vm check-style demo bench bench-native install \
+.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-uml check-vm check-style demo bench bench-native bench-host install \
 	install-module dkms-install deps clean
 
 all: module user
@@ -115,6 +117,7 @@ HARDENING_VM = TCPSTAT_VM_APPEND="thash_entries=512 slub_debug=FZP"
 check-vm: user sockfarm bench-tools
 	scripts/check-kernels.sh functional.sh
 	$(HARDENING_VM) scripts/check-kernels.sh hardening.sh --test-module tests/vm/pernetfail
+	TCPSTAT_VM_APPEND="thash_entries=512 lockdown=integrity" scripts/check-kernels.sh lockdown.sh
 	scripts/check-kernels.sh stress.sh --env TCPSTAT_STRESS_SECONDS=$(CHECK_STRESS_SECONDS) --timeout 900
 	scripts/bench.sh --smoke
 
@@ -151,6 +154,9 @@ bench: deps user sockfarm bench-tools
 
 bench-native: deps user sockfarm bench-tools
 	TCPSTAT_UML_SERIES=$(UML_SERIES) scripts/bench-native.sh
+
+bench-host: deps user sockfarm bench-tools
+	scripts/bench-host.sh
 
 install:
 	$(MAKE) -C user install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

@@ -344,7 +344,7 @@ size_sections() {
 	echo "| method | wall median | wall p95 | CPU median | CPU p95 | peak RSS | CPU vs cat /proc/tcpstat |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 	awk -F, -v n="$nmax" '
-	function us(v) { return v >= 10000 ? sprintf("%.1f ms", v / 1000) : sprintf("%d µs", v) }
+	function us(v) { return v == "" ? "-" : v >= 10000 ? sprintf("%.1f ms", v / 1000) : sprintf("%d µs", v) }
 	NR > 1 && $2 == n { m[++k] = $3; w[k] = $5; wp[k] = $6; c[k] = $7; cp[k] = $8; r[k] = $9; gsub(/\|/, "\\|", m[k])
 		if ($3 == "cat /proc/tcpstat") ref = $7 }
 	END { for (i = 1; i <= k; i++)
@@ -354,15 +354,7 @@ size_sections() {
 
 	echo "### CPU time (median, µs) by number of sockets"
 	echo
-	awk -F, '
-	NR > 1 { if (!($2 in seen)) { seen[$2] = 1; ns[++nn] = $2 }
-		if (!($3 in mseen)) { mseen[$3] = 1; ms[++nm] = $3 }
-		v[$3, $2] = $7 }
-	END {
-		printf "| method |"; for (j = 1; j <= nn; j++) printf " %s |", ns[j]; printf "\n|---|"
-		for (j = 1; j <= nn; j++) printf "---:|"; printf "\n"
-		for (i = 1; i <= nm; i++) { m = ms[i]; gsub(/\|/, "\\|", m); printf "| %s |", m
-			for (j = 1; j <= nn; j++) printf " %s |", v[ms[i], ns[j]]; printf "\n" } }' "$csv"
+	cpu_by_size_table "$csv"
 	echo
 	echo "![CPU time per sample against sockets, log-log]($name.png)"
 	echo
@@ -457,7 +449,7 @@ size_targets() {
 }
 
 for csv in "$dir"/*.csv; do
-	case $csv in *-rate.csv | *-rate-shared.csv | *-phases.csv | *-walk.csv | *-lock.csv) continue ;; esac
+	case $csv in *-rate.csv | *-rate-shared.csv | *-phases.csv | *-walk.csv | *-lock.csv | */native-*.csv) continue ;; esac
 	# The native benchmark's files (make bench-native) are above.
 	case $(basename "$csv") in uml-*) continue ;; esac
 	name=$(basename "$csv" .csv)
@@ -580,3 +572,22 @@ for csv in "$dir"/*.csv; do
 		plot_cpu "$dir/$name.png" "tcpstat benchmark, $kver (QEMU TCG: relative figures)"
 	rm -f "$allns" "$sizes"
 done
+
+# The backends that run on the development machine's own kernel, measured
+# natively by scripts/bench-host.sh (make bench-host), if it was run.
+if [ -s "$dir/native-host.md" ]; then
+	echo
+	echo "## Natively on the development machine (\`make bench-host\`)"
+	echo
+	echo "The machine's own kernel cannot load the module, but it runs the reporter's"
+	echo "other backends natively, at hardware speed: bpf (a BPF program on the kernel's"
+	echo "TCP socket iterator, counting in the kernel), netlink and procfs, in a fresh"
+	echo "network namespace filled by \`sockfarm fill\`, and \`--all-netns\` over 100"
+	echo "namespaces. \`tcpstat bpf\` starts a process per sample, which loads the program"
+	echo "(libbpf parses the kernel's BTF: most of its cost at few sockets);"
+	echo "\`tcpstat bpf (per sample of a stream)\` is one sample of a running stream, as a"
+	echo "collector with \`--interval\` pays it: the CPU of 11 samples less that of one,"
+	echo "over ten. The raw rows are \`native-host.csv\`."
+	echo
+	cat "$dir/native-host.md"
+fi

@@ -36,7 +36,8 @@ while [ $# -gt 0 ]; do
 done
 
 # build-essential: dpkg-buildpackage checks for it (an implicit build dependency).
-need_host_pkgs build-essential dpkg-dev debhelper dh-dkms libjson-c-dev libmnl-dev pkg-config
+need_host_pkgs build-essential dpkg-dev debhelper dh-dkms libjson-c-dev libmnl-dev libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev pkg-config \
+	clang llvm libbpf-dev bpftool
 
 top=$TCPSTAT_ROOT
 tree_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
@@ -57,7 +58,7 @@ src=$out/src/tcpstat-$version
 
 # ---- stage exactly what the packages are built from ----
 rm -rf "$out/src"
-mkdir -p "$src"/{kmod,user/systemd/modules-load.d,man,docs}
+mkdir -p "$src"/{kmod,user/bpf,user/systemd/modules-load.d,man,docs}
 stage() { # stage FILE... (paths relative to the top of the tree)
 	local f
 	for f in "$@"; do
@@ -67,8 +68,8 @@ stage() { # stage FILE... (paths relative to the top of the tree)
 }
 stage Makefile Kbuild dkms.conf README.md docs/install.md man/tcpstat.8 \
 	kmod/Kbuild kmod/probe.sh user/Makefile \
-	user/systemd/tcpstat.service user/systemd/modules-load.d/tcpstat.conf
-(cd "$top" && stage kmod/*.c kmod/*.h user/*.c user/*.h)
+	user/systemd/tcpstat.service user/systemd/bpf.conf user/systemd/modules-load.d/tcpstat.conf
+(cd "$top" && stage kmod/*.c kmod/*.h user/*.c user/*.h user/bpf/*.c user/bpf/*.h)
 [ "$version" = "$tree_version" ] ||
 	sed -i "s/^PACKAGE_VERSION=\".*\"/PACKAGE_VERSION=\"$version\"/" "$src/dkms.conf"
 cp -a "$top/scripts/debian" "$src/debian"

@@ -46,6 +46,23 @@ with_lock() {
 	) 9>"$TCPSTAT_CACHE/locks/$name"
 }
 
+# cpu_by_size_table <CSV or ->: the benchmark's rows (scripts/bench.sh:
+# kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,...) as a
+# Markdown table of the CPU median, one row per method, one column per
+# number of sockets, in the order they first appear (a | in a method's
+# name escaped).
+cpu_by_size_table() {
+	awk -F, '
+	NR > 1 { if (!($2 in seen)) { seen[$2] = 1; ns[++nn] = $2 }
+		if (!($3 in mseen)) { mseen[$3] = 1; ms[++nm] = $3 }
+		v[$3, $2] = $7 }
+	END {
+		printf "| method |"; for (j = 1; j <= nn; j++) printf " %s |", ns[j]; printf "\n|---|"
+		for (j = 1; j <= nn; j++) printf "---:|"; printf "\n"
+		for (i = 1; i <= nm; i++) { m = ms[i]; gsub(/\|/, "\\|", m); printf "| %s |", m
+			for (j = 1; j <= nn; j++) printf " %s |", v[ms[i], ns[j]]; printf "\n" } }' "$1"
+}
+
 chroot_dir() { echo "$TCPSTAT_CACHE/chroot/$1"; }
 kernel_dir() { echo "$TCPSTAT_CACHE/kernel/$1-$2"; }
 

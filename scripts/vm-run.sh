@@ -115,6 +115,8 @@ cp "$TCPSTAT_ROOT"/tests/vm/*.sh "$stage/tests/"
 [ -x "$TCPSTAT_ROOT/tests/bench/nldiag" ] && add_program "$TCPSTAT_ROOT/tests/bench/nldiag" /usr/bin/nldiag
 [ -x "$TCPSTAT_ROOT/user/tcpstat" ] && add_program "$TCPSTAT_ROOT/user/tcpstat" /usr/bin/tcpstat
 command -v ss >/dev/null && add_program "$(command -v ss)" /usr/bin/ss
+# capabilities without root, for the reporter's bpf backend
+command -v setpriv >/dev/null && add_program "$(command -v setpriv)" /usr/bin/setpriv
 
 {
 	echo "TCPSTAT_KVER='$kver'"

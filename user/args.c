@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* args.c - command-line value checks, kept apart from main() for tests. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "args.h"
+#include "err.h"
 
 int parse_interval(const char *s, uint64_t *ns)
 {
@@ -55,35 +57,38 @@ int parse_count(const char *s, uint64_t *n)
 	return 0;
 }
 
-bool utf8_valid(const char *str)
+bool utf8_valid(const char *s)
 {
-	const unsigned char *s = (const unsigned char *)str;
-
 	while (*s) {
-		unsigned c = *s, need, min, cp;
+		uint32_t cp;
+		size_t n = utf8_next(s, &cp);
 
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			need = 1, min = 0x80, cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2, min = 0x800, cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3, min = 0x10000, cp = c & 0x07;
-		} else {
+		if (!n)
 			return false;
-		}
-		s++;
-		for (unsigned i = 0; i < need; i++, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (*s & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
+		s += n;
 	}
 	return true;
+}
+
+/* The first control character of @s (C0, DEL, C1), or 0. */
+static uint32_t control_char(const char *s)
+{
+	while (*s) {
+		uint32_t cp;
+		size_t n = utf8_next(s, &cp);
+
+		if (!n)
+			return 0; /* not UTF-8: utf8_valid() says so */
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+			return cp;
+		s += n;
+	}
+	return 0;
+}
+
+bool text_printable(const char *s)
+{
+	return utf8_valid(s) && !control_char(s);
 }
 
 static bool is_alpha_(char c)
@@ -112,6 +117,7 @@ static int check_tag(const struct tcpstat_tag *tag, const struct tcpstat_tag *ta
 	}
 	static const char *const reserved[] = {
 		"family", "state", "port", "netns", "netns_name",
+		"version", "backend",	/* tcpstat_build_info's labels */
 	};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
@@ -130,12 +136,13 @@ static int check_tag(const struct tcpstat_tag *tag, const struct tcpstat_tag *ta
 		snprintf(why, whylen, "empty value");
 		return -1;
 	}
-	if (strchr(tag->value, '\n')) {
-		snprintf(why, whylen, "value contains a newline");
-		return -1;
-	}
 	if (!utf8_valid(tag->value)) {
 		snprintf(why, whylen, "value is not valid UTF-8");
+		return -1;
+	}
+	if (control_char(tag->value)) {
+		snprintf(why, whylen, "value contains the control character U+%04X",
+			 (unsigned)control_char(tag->value));
 		return -1;
 	}
 	return 0;
@@ -189,4 +196,62 @@ int parse_port_list(const char *s, struct port_filter *f, char *bad, size_t badl
 		f->bits[w] |= add.bits[w];
 	f->active = true;
 	return 0;
+}
+
+/* The long option whose val is @val, or NULL. */
+static const struct option *option_by_val(const struct option *opts, int val)
+{
+	for (; opts->name; opts++) {
+		if (opts->val == val)
+			return opts;
+	}
+	return NULL;
+}
+
+void option_problem(const struct option *opts, int c, int opt, const char *arg,
+		    char *msg, size_t len)
+{
+	const struct option *o = opt >= 256 ? option_by_val(opts, opt) : NULL;
+	const char *name, *eq;
+	size_t nlen, n = 0, cand = 0;
+
+	if (c == ':') {
+		if (o)
+			snprintf(msg, len, "option '--%s' needs a value", o->name);
+		else
+			snprintf(msg, len, "option '-%c' needs a value", opt);
+		return;
+	}
+	if (o) { /* "--ports=1" */
+		snprintf(msg, len, "option '--%s' takes no value", o->name);
+		return;
+	}
+	if (opt) {
+		snprintf(msg, len, "unknown option '-%c'", opt);
+		return;
+	}
+	if (strncmp(arg, "--", 2)) {
+		snprintf(msg, len, "unknown option '%s'", arg);
+		return;
+	}
+	name = arg + 2;
+	eq = strchr(name, '=');
+	nlen = eq ? (size_t)(eq - name) : strlen(name);
+	for (const struct option *p = opts; p->name; p++)
+		cand += nlen && strncmp(p->name, name, nlen) == 0;
+	if (cand < 2) {
+		snprintf(msg, len, "unknown option '%.*s'", (int)(nlen + 2), arg);
+		return;
+	}
+	n = (size_t)snprintf(msg, len, "option '%.*s' is ambiguous (could be", (int)(nlen + 2), arg);
+	for (const struct option *p = opts; p->name && n < len; p++) {
+		if (strncmp(p->name, name, nlen))
+			continue;
+		n += (size_t)snprintf(msg + n, len - n, "%s --%s", --cand ? "" : " or",
+				      p->name);
+		if (cand > 1 && n < len)
+			n += (size_t)snprintf(msg + n, len - n, ",");
+	}
+	if (n < len)
+		snprintf(msg + n, len - n, ")");
 }

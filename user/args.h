@@ -24,14 +24,21 @@ int parse_count(const char *s, uint64_t *n);
 /* Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool utf8_valid(const char *s);
 
+/*
+ * Text that every format can carry as it is: well-formed UTF-8 without
+ * a control character (C0, DEL or C1).
+ */
+bool text_printable(const char *s);
+
 /* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__". */
 bool label_name_valid(const char *s);
 
 /*
  * Split "KEY=VALUE" in place (the '=' becomes NUL) and check both halves,
  * including that KEY is not reserved (a label tcpstat writes itself:
- * family, state, port, netns, netns_name) and not already in
- * @tags[0..ntags). 0, or -1 with @why (a short reason) filled.
+ * family, state, port, netns, netns_name, version, backend) and not
+ * already in @tags[0..ntags), and that VALUE is non-empty printable text
+ * (text_printable()). 0, or -1 with @why (a short reason) filled.
  */
 int parse_tag(char *arg, struct tcpstat_tag *tag, const struct tcpstat_tag *tags,
 	      size_t ntags, char *why, size_t whylen);
@@ -42,5 +49,18 @@ int parse_tag(char *arg, struct tcpstat_tag *tag, const struct tcpstat_tag *tags
  * the item that is not a port.
  */
 int parse_port_list(const char *s, struct port_filter *f, char *bad, size_t badlen);
+
+struct option;
+
+/*
+ * What getopt_long(), run with @opts and an optstring beginning "+:",
+ * refused: it returned @c ('?' or ':') with optopt @opt, and @arg is the
+ * element it was looking at (argv[optind - 1]). One line for the user in
+ * @msg: "option '--format' needs a value", "option '--ports' takes no
+ * value", "option '--po' is ambiguous (could be --port or --ports)",
+ * "unknown option '--frobnicate'".
+ */
+void option_problem(const struct option *opts, int c, int opt, const char *arg,
+		    char *msg, size_t len);
 
 #endif /* TCPSTAT_ARGS_H */

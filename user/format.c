@@ -196,10 +196,42 @@ static int json_meta(struct json_object *root, const struct format_opts *o,
 	return 0;
 }
 
+static double seconds(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static const char *backend_of(const struct sample *smp)
+{
+	return smp->backend ? smp->backend : "none";
+}
+
+/* "up", "sample_duration_seconds", "build_info": {"version", "backend"} */
+static int json_self(struct json_object *root, const struct format_opts *o,
+		     const struct sample *smp)
+{
+	struct json_object *bi;
+	char d[DOUBLE_LEN];
+
+	format_double(d, seconds(smp->duration_ns));
+	if (json_add(root, "up", json_object_new_int(smp->failed ? 0 : 1)) ||
+	    json_add(root, "sample_duration_seconds",
+		     json_object_new_double_s(seconds(smp->duration_ns), d)))
+		return -1;
+	bi = json_object_new_object();
+	if (json_add(root, "build_info", bi) ||
+	    json_add(bi, "version", json_object_new_string(o->version ? o->version : "")) ||
+	    json_add(bi, "backend", json_object_new_string(backend_of(smp))))
+		return -1;
+	return 0;
+}
+
 static int json_sample(struct json_object *root, const struct format_opts *o,
 		       const struct sample *smp, const struct timespec *now)
 {
-	if (o->all_netns) {
+	if (smp->failed) {
+		/* no counts: a failed sample is never an old number */
+	} else if (o->all_netns) {
 		if (json_netns(root, o, &smp->netns))
 			return -1;
 	} else {
@@ -208,6 +240,8 @@ static int json_sample(struct json_object *root, const struct format_opts *o,
 		if (o->ports && json_ports(root, &smp->ports))
 			return -1;
 	}
+	if (json_self(root, o, smp))
+		return -1;
 	return json_meta(root, o, now);
 }
 
@@ -394,8 +428,52 @@ static int prom_ports(struct strbuf *sb, const struct format_opts *o,
 	return 0;
 }
 
-static int format_prometheus(struct strbuf *sb, const struct format_opts *o,
-			     const struct sample *smp)
+/* NAME, with the host and tag labels if any, and @value. */
+static int prom_plain(struct strbuf *sb, const struct format_opts *o, const char *name,
+		      const char *value)
+{
+	size_t open;
+
+	if (sb_printf(sb, "%s{", name))
+		return -1;
+	open = sb->len;
+	if (prom_end(sb, o, value))
+		return -1;
+	/* prom_end() wrote ",label=..." or nothing before the "}" */
+	if (sb->data[open] == ',') {
+		memmove(sb->data + open, sb->data + open + 1, sb->len - open);
+		sb->len--;
+	} else {
+		memmove(sb->data + open - 1, sb->data + open + 1, sb->len - open);
+		sb->len -= 2;
+	}
+	return 0;
+}
+
+static int prom_self(struct strbuf *sb, const struct format_opts *o,
+		     const struct sample *smp)
+{
+	char d[DOUBLE_LEN];
+
+	format_double(d, seconds(smp->duration_ns));
+	if (sb_puts(sb, "# HELP tcpstat_up 1 if this sample was read from the source, 0 if the source failed (the sample then has no counts).\n"
+		    "# TYPE tcpstat_up gauge\n") ||
+	    prom_plain(sb, o, "tcpstat_up", smp->failed ? "0" : "1") ||
+	    sb_puts(sb, "# HELP tcpstat_sample_duration_seconds How long reading this sample from the source took.\n"
+		    "# TYPE tcpstat_sample_duration_seconds gauge\n") ||
+	    prom_plain(sb, o, "tcpstat_sample_duration_seconds", d) ||
+	    sb_puts(sb, "# HELP tcpstat_build_info The version of tcpstat and the backend that answered (always 1).\n"
+		    "# TYPE tcpstat_build_info gauge\n"
+		    "tcpstat_build_info{version=\"") ||
+	    prom_value(sb, o->version ? o->version : "") ||
+	    sb_puts(sb, "\",backend=\"") || prom_value(sb, backend_of(smp)) ||
+	    sb_puts(sb, "\"") || prom_end(sb, o, "1"))
+		return -1;
+	return 0;
+}
+
+static int prom_counts(struct strbuf *sb, const struct format_opts *o,
+		       const struct sample *smp)
 {
 	if (o->all_netns) {
 		if (!smp->netns.n)
@@ -414,6 +492,17 @@ static int format_prometheus(struct strbuf *sb, const struct format_opts *o,
 	    prom_family_counts(sb, o, &smp->c, NULL))
 		return -1;
 	if (o->ports && prom_ports(sb, o, &smp->ports))
+		return -1;
+	return 0;
+}
+
+static int format_prometheus(struct strbuf *sb, const struct format_opts *o,
+			     const struct sample *smp)
+{
+	if ((!smp->failed && prom_counts(sb, o, smp)) || prom_self(sb, o, smp))
+		return -1;
+	/* OpenMetrics' end marker, a comment to the 0.0.4 parser */
+	if (o->eof && sb_puts(sb, "# EOF\n"))
 		return -1;
 	return 0;
 }
@@ -515,11 +604,25 @@ static int influx_ports(struct strbuf *sb, const struct format_opts *o,
 	return 0;
 }
 
-static int format_influx(struct strbuf *sb, const struct format_opts *o,
-			 const struct sample *smp, const struct timespec *now)
+/* tcpstat_sample,backend=B,version=V,host=H up=1i,duration_seconds=D <ns> */
+static int influx_self(struct strbuf *sb, const struct format_opts *o,
+		       const struct sample *smp, long long ns_time)
 {
-	long long ns = (long long)now->tv_sec * 1000000000LL + now->tv_nsec;
+	char d[DOUBLE_LEN];
 
+	format_double(d, seconds(smp->duration_ns));
+	if (sb_puts(sb, "tcpstat_sample") ||
+	    influx_tag(sb, "backend", backend_of(smp)) ||
+	    (o->version && *o->version && influx_tag(sb, "version", o->version)) ||
+	    influx_tags(sb, o) ||
+	    sb_printf(sb, " up=%di,duration_seconds=%s %lld\n", smp->failed ? 0 : 1, d, ns_time))
+		return -1;
+	return 0;
+}
+
+static int influx_counts(struct strbuf *sb, const struct format_opts *o,
+			 const struct sample *smp, long long ns)
+{
 	if (o->all_netns) {
 		for (size_t i = 0; i < smp->netns.n; i++) {
 			if (influx_families(sb, o, &smp->netns.row[i].c, &smp->netns.row[i], ns))
@@ -532,6 +635,16 @@ static int format_influx(struct strbuf *sb, const struct format_opts *o,
 	if (o->ports && influx_ports(sb, o, &smp->ports, ns))
 		return -1;
 	return 0;
+}
+
+static int format_influx(struct strbuf *sb, const struct format_opts *o,
+			 const struct sample *smp, const struct timespec *now)
+{
+	long long ns = (long long)now->tv_sec * 1000000000LL + now->tv_nsec;
+
+	if (!smp->failed && influx_counts(sb, o, smp, ns))
+		return -1;
+	return influx_self(sb, o, smp, ns);
 }
 
 int format_sample(struct strbuf *sb, const struct format_opts *o,

@@ -35,12 +35,18 @@ struct format_opts {
 	const char *host;		/* gethostname(); a "host" tag overrides it */
 	bool ports;			/* add the per-port view (--ports) */
 	bool all_netns;			/* every namespace instead (--all-netns) */
+	const char *version;		/* tcpstat's, for tcpstat_build_info */
+	bool eof;			/* prometheus: end with "# EOF" (streams) */
 };
 
 /*
  * Append one sample (json: one line; prometheus: a whole exposition;
- * influx: one line per family, port and namespace) to @sb. 0, or -1
- * when out of memory.
+ * influx: one line per family, port and namespace) to @sb, then its
+ * self-metrics: up, sample duration, version and backend (json: "up",
+ * "sample_duration_seconds", "build_info"; prometheus: tcpstat_up,
+ * tcpstat_sample_duration_seconds, tcpstat_build_info; influx: a
+ * tcpstat_sample line). A sample that is not up has no counts, only
+ * those. 0, or -1 when out of memory.
  */
 int format_sample(struct strbuf *sb, const struct format_opts *o,
 		  const struct sample *smp, const struct timespec *now);

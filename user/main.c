@@ -2,14 +2,17 @@
 /*
  * tcpstat - report TCP connections per state as JSON/NDJSON, Prometheus
  * text exposition or Influx line protocol, from the tcpstat kernel module,
- * a sock_diag netlink dump or /proc/net/tcp{,6}; per listening port
+ * a BPF socket iterator, a sock_diag netlink dump or /proc/net/tcp{,6};
+ * per listening port
  * (--ports) or for every network namespace (--all-netns).
  *
  * main.c: options, the single sample and the interval loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -18,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "counts.h"
 #include "err.h"
 #include "format.h"
 #include "output.h"
@@ -41,20 +46,44 @@ struct options {
 	uint64_t interval_ns;
 	uint64_t count;		/* 0: until stopped */
 	const char *output;	/* NULL: stdout */
-	enum backend backend;
+	const struct backend_ops *backend;	/* NULL: auto */
 	const char *proc;
 	const char *netns;
 	const char *run_netns;	/* NULL: /run/netns */
 	struct port_filter filter;	/* --port */
 };
 
+/* Once asked to stop, a stream is gone within this (a backstop: the
+ * write gives up after OUT_STOP_GRACE_MS, a sample being read may not). */
+#define STOP_HARD_MS 900
+
 static volatile sig_atomic_t stop;
 /* The deadline the stream sleeps to; the signal handler moves it to 0. */
 static struct timespec sleep_until;
 
+/*
+ * SIGALRM, STOP_HARD_MS after SIGINT/SIGTERM: whatever the stream is
+ * blocked in (a netlink receive, a slow file), it ends now. An --output
+ * file being written then is an unnamed one (O_TMPFILE), or one
+ * output_cleanup() removes at the next start.
+ */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	_exit(TCPSTAT_EXIT_OK);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (!stop) {
+		struct itimerval it = {
+			.it_value = { .tv_sec = STOP_HARD_MS / 1000,
+				      .tv_usec = STOP_HARD_MS % 1000 * 1000 },
+		};
+
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	stop = 1;
 	/*
 	 * If the signal lands after the loop checked `stop` but before
@@ -65,9 +94,9 @@ static void on_signal(int sig)
 	sleep_until.tv_nsec = 0;
 }
 
-static void usage(FILE *f)
+static int usage(struct strbuf *sb)
 {
-	fprintf(f,
+	return sb_printf(sb,
 "Usage: tcpstat [OPTION]...\n"
 "Report the number of TCP sockets in each state (IPv4 and IPv6).\n"
 "\n"
@@ -79,15 +108,22 @@ static void usage(FILE *f)
 "                      prometheus: a host label; influx always has a host tag)\n"
 "  --tag KEY=VALUE     add a tag (json: \"tags\" object; prometheus: a label;\n"
 "                      influx: a tag). Repeatable. KEY: [a-zA-Z_][a-zA-Z0-9_]*,\n"
-"                      not starting with __, not family, state, port, netns\n"
-"                      or netns_name; host=NAME replaces the system host\n"
-"                      name. VALUE: non-empty UTF-8, no newline\n"
+"                      not starting with __, not family, state, port, netns,\n"
+"                      netns_name, version or backend; host=NAME replaces the\n"
+"                      system host name. VALUE: non-empty UTF-8 without\n"
+"                      control characters (tab, newline, ...)\n"
 "  --interval SECONDS  sample every SECONDS (decimal, > 0, <= %d) until\n"
-"                      SIGINT/SIGTERM: NDJSON for json, one exposition or\n"
-"                      line group per sample otherwise\n"
+"                      SIGINT/SIGTERM: NDJSON for json, one exposition (each\n"
+"                      ending with \"# EOF\" on stdout) or line group per\n"
+"                      sample otherwise\n"
 "  --count N           with --interval: stop after N samples\n"
 "  --output FILE       replace FILE atomically with each sample instead of\n"
-"                      writing to stdout\n"
+"                      writing to stdout (a symbolic link: its target)\n"
+"\n"
+"Every sample ends with its self-metrics: tcpstat_up (1, or 0 when the source\n"
+"failed: then no counts), tcpstat_sample_duration_seconds and\n"
+"tcpstat_build_info (json: \"up\", \"sample_duration_seconds\", \"build_info\";\n"
+"influx: a tcpstat_sample line).\n"
 "\n"
 "Views:\n"
 "  --ports             add every listening port: its listeners, accept queue,\n"
@@ -101,13 +137,15 @@ static void usage(FILE *f)
 "  --all-netns         every network namespace with TCP sockets instead (json:\n"
 "                      \"netns\"; prometheus and influx: netns and netns_name\n"
 "                      labels/tags); needs root (kmod: the module's root-only\n"
-"                      file; netlink and procfs enter each namespace)\n"
+"                      file; bpf, netlink and procfs enter each namespace)\n"
 "  --run-netns DIR     with --all-netns: take namespace names from DIR instead\n"
 "                      of /run/netns\n"
 "\n"
 "Source:\n"
 "  --backend NAME      kmod (the tcpstat module's /proc/net/tcpstat_data,\n"
-"                      tcpstat_ports or tcpstat_netns), netlink (sock_diag\n"
+"                      tcpstat_ports or tcpstat_netns), bpf (a BPF program\n"
+"                      on the kernel's TCP socket iterator: needs BTF and\n"
+"                      CAP_BPF and CAP_PERFMON, or root), netlink (sock_diag\n"
 "                      dump), procfs (/proc/net/tcp{,6}) or auto (default:\n"
 "                      the first that works, in that order)\n"
 "  --proc DIR          read DIR instead of /proc (kmod and procfs backends,\n"
@@ -115,16 +153,21 @@ static void usage(FILE *f)
 "  --netns PATH        enter the network namespace PATH (/proc/PID/ns/net,\n"
 "                      /run/netns/NAME) before reading\n"
 "\n"
-"  --help              show this help and exit\n"
+"  -h, --help          show this help and exit\n"
 "  --version           show the version and exit\n"
+"\n"
+"SIGINT and SIGTERM end a stream within a second; a sample the reader has\n"
+"not taken within 0.5 s is then cut (its last line has no newline). SIGHUP\n"
+"is ignored.\n"
 "\n"
 "Exit status:\n"
 "  0  success (also when the reader of stdout goes away, or a stream is\n"
 "     stopped by SIGINT/SIGTERM)\n"
 "  1  internal error (out of memory)\n"
-"  2  usage error\n"
-"  3  source error: cannot read or parse the counts, enter --netns, or (for\n"
-"     --all-netns) read the module's root-only file or enter namespaces\n"
+"  2  usage error (also: a host name the output needs is not printable)\n"
+"  3  source error: cannot read or parse the counts, a count does not fit,\n"
+"     cannot enter --netns, or (for --all-netns) read the module's root-only\n"
+"     file or enter namespaces\n"
 "  4  output error: cannot write stdout or --output FILE\n"
 "\n"
 "See tcpstat(8).\n", INTERVAL_MAX_S);
@@ -133,14 +176,33 @@ static void usage(FILE *f)
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("tcpstat: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'tcpstat --help' for more information.\n", stderr);
+	err_print("%s", msg);
+	fputs("Try 'tcpstat --help' for more information.\n", stderr);
 	return TCPSTAT_EXIT_USAGE;
+}
+
+/* --help and --version: to stdout, a failure said on stderr (exit 4). */
+static int print_info(bool help)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct tcpstat_err e;
+	int ret = TCPSTAT_EXIT_OK;
+
+	if (help ? usage(&sb) : sb_printf(&sb, "tcpstat %s\n", TCPSTAT_VERSION)) {
+		err_print("%s", strerror(ENOMEM));
+		ret = TCPSTAT_EXIT_INTERNAL;
+	} else if (output_stdout(sb.data, sb.len, NULL, &e) == OUT_ERROR) {
+		err_print("%s", e.msg);
+		ret = TCPSTAT_EXIT_OUTPUT;
+	}
+	sb_free(&sb);
+	return ret;
 }
 
 enum {
@@ -178,13 +240,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->proc = "/proc";
 	o->tags = calloc((size_t)argc, sizeof(*o->tags));
 	if (!o->tags) {
-		fprintf(stderr, "tcpstat: %s\n", strerror(ENOMEM));
+		err_print("%s", strerror(ENOMEM));
 		return TCPSTAT_EXIT_INTERNAL;
 	}
 	o->fmt.tags = o->tags;
 
-	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
-		char why[128];
+	/* "+": stop at the first non-option; ":": ':' for a missing value */
+	while ((c = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1) {
+		char why[256];
 
 		switch (c) {
 		case OPT_FORMAT:
@@ -228,8 +291,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_BACKEND:
 			if (backend_parse(optarg, &o->backend))
-				return usage_error("--backend: unknown backend '%s' (auto, kmod, netlink, procfs)",
-						   optarg);
+				return usage_error("--backend: unknown backend '%s' (%s)",
+						   optarg, backend_names());
 			break;
 		case OPT_PROC:
 			if (!*optarg || strlen(optarg) >= PROC_DIR_MAX)
@@ -258,18 +321,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--run-netns: empty directory name");
 			o->run_netns = optarg;
 			break;
+		case 'h':
 		case OPT_HELP:
-			usage(stdout);
-			return fflush(stdout) || ferror(stdout) ? TCPSTAT_EXIT_OUTPUT
-								: TCPSTAT_EXIT_OK;
+			return print_info(true);
 		case OPT_VERSION:
-			printf("tcpstat %s\n", TCPSTAT_VERSION);
-			return fflush(stdout) || ferror(stdout) ? TCPSTAT_EXIT_OUTPUT
-								: TCPSTAT_EXIT_OK;
+			return print_info(false);
 		default:
-			if (optopt)
-				return usage_error("option '%s' needs a value", argv[optind - 1]);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			option_problem(long_opts, c, optopt, argv[optind - 1], why,
+				       sizeof(why));
+			return usage_error("%s", why);
 		}
 	}
 	if (optind < argc)
@@ -301,6 +361,7 @@ struct run {
 	struct strbuf sb;
 	bool source_down;	/* an error was reported, no recovery yet */
 	bool output_down;
+	char source_err[sizeof(((struct tcpstat_err *)0)->msg)];
 	char output_err[sizeof(((struct tcpstat_err *)0)->msg)];
 };
 
@@ -308,14 +369,14 @@ enum sample_result {
 	SAMPLE_OK,
 	SAMPLE_SOURCE_ERROR,
 	SAMPLE_OUTPUT_ERROR,
-	SAMPLE_END_QUIET,	/* EPIPE, or stopped before writing */
+	SAMPLE_END_QUIET,	/* EPIPE, or stopped before or while writing */
 	SAMPLE_NOMEM,
 	SAMPLE_FATAL,		/* the source cannot go on (not back in our netns) */
 };
 
 /*
- * Format @c and write it. In a stream, a --output failure is reported
- * once per distinct error and the stream goes on.
+ * Format r->smp and write it. In a stream, a --output failure is
+ * reported once per distinct error and the stream goes on.
  */
 static enum sample_result emit(struct run *r, const struct timespec *now)
 {
@@ -324,49 +385,102 @@ static enum sample_result emit(struct run *r, const struct timespec *now)
 
 	sb_reset(&r->sb);
 	if (format_sample(&r->sb, &r->o->fmt, &r->smp, now)) {
-		fprintf(stderr, "tcpstat: %s\n", strerror(ENOMEM));
+		err_print("%s", strerror(ENOMEM));
 		return SAMPLE_NOMEM;
 	}
 	if (!r->o->output) {
 		ret = output_stdout(r->sb.data, r->sb.len, &stop, &e);
-		if (ret == OUT_EPIPE || ret == OUT_STOPPED)
+		if (ret == OUT_EPIPE || ret == OUT_STOPPED || ret == OUT_CUT)
 			return SAMPLE_END_QUIET;
 		if (ret == OUT_ERROR) {
-			fprintf(stderr, "tcpstat: %s\n", e.msg);
+			err_print("%s", e.msg);
 			return SAMPLE_OUTPUT_ERROR;
 		}
 		return SAMPLE_OK;
 	}
 	if (output_file(r->o->output, r->sb.data, r->sb.len, &e) == OUT_ERROR) {
 		if (!r->o->stream || strcmp(e.msg, r->output_err) != 0)
-			fprintf(stderr, "tcpstat: %s\n", e.msg);
+			err_print("%s", e.msg);
 		snprintf(r->output_err, sizeof(r->output_err), "%s", e.msg);
 		r->output_down = true;
 		return SAMPLE_OUTPUT_ERROR;
 	}
 	if (r->output_down)
-		fprintf(stderr, "tcpstat: %s: recovered\n", r->o->output);
+		err_print("%s: recovered", r->o->output);
 	r->output_down = false;
 	r->output_err[0] = '\0';
 	return SAMPLE_OK;
 }
 
-/* Read one sample (unless @have: r->smp already holds it) and emit it. */
+/* The backend that answered, for tcpstat_build_info. */
+static const char *answered(const struct run *r)
+{
+	const char *b = source_backend(&r->src);
+
+	return b ? b : "none";
+}
+
+/* A source error: said once in a stream until it changes or recovers. */
+static void source_failed(struct run *r, const struct tcpstat_err *e)
+{
+	if (!r->o->stream || !r->source_down || r->src.fatal ||
+	    strcmp(e->msg, r->source_err) != 0)
+		err_print("%s", e->msg);
+	snprintf(r->source_err, sizeof(r->source_err), "%s", e->msg);
+	r->source_down = true;
+}
+
+/*
+ * The sample failed at the source: with --output, and in a stream, a
+ * sample that says so (tcpstat_up 0, no counts) replaces the last one.
+ */
+static enum sample_result failed(struct run *r, const struct timespec *now)
+{
+	enum sample_result res = SAMPLE_SOURCE_ERROR;
+
+	r->smp.failed = true;
+	r->smp.backend = answered(r);
+	if (r->o->output || r->o->stream) {
+		res = emit(r, now);
+		if (res == SAMPLE_OK || (res == SAMPLE_OUTPUT_ERROR && r->o->output))
+			res = SAMPLE_SOURCE_ERROR;
+	}
+	return r->src.fatal ? SAMPLE_FATAL : res;
+}
+
+/*
+ * Read one sample (unless @have: r->smp already holds it, and its
+ * duration) and emit it.
+ */
 static enum sample_result sample(struct run *r, bool have)
 {
 	struct tcpstat_err e;
 	struct timespec now;
+	char why[256];
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (!have && source_read(&r->src, &r->smp, &e)) {
-		if (!r->o->stream || !r->source_down || r->src.fatal)
-			fprintf(stderr, "tcpstat: %s\n", e.msg);
-		r->source_down = true;
-		return r->src.fatal ? SAMPLE_FATAL : SAMPLE_SOURCE_ERROR;
+	if (!have) {
+		uint64_t t0 = mono_ns();
+		int ret = source_read(&r->src, &r->smp, &e);
+
+		r->smp.duration_ns = mono_ns() - t0;
+		if (ret) {
+			source_failed(r, &e);
+			return failed(r, &now);
+		}
+	}
+	/* a count no format can print is the source's error, never wrapped */
+	if (sample_check(&r->smp, r->o->fmt.format == TCPSTAT_FMT_INFLUX, why, sizeof(why))) {
+		tcpstat_err_set(&e, "%s: %s", source_name(&r->src), why);
+		source_failed(r, &e);
+		return failed(r, &now);
 	}
 	if (r->source_down)
-		fprintf(stderr, "tcpstat: %s: recovered\n", source_name(&r->src));
+		err_print("%s: recovered", source_name(&r->src));
 	r->source_down = false;
+	r->source_err[0] = '\0';
+	r->smp.failed = false;
+	r->smp.backend = answered(r);
 	return emit(r, &now);
 }
 
@@ -385,18 +499,47 @@ static int exit_code(enum sample_result res)
 	}
 }
 
+/*
+ * No sample could be taken at all (--netns, the backend, the privilege
+ * for --all-netns): with --output, the file says so too.
+ */
+static int start_failed(struct run *r, const struct tcpstat_err *e)
+{
+	struct timespec now;
+
+	if (e)
+		err_print("%s", e->msg);
+	if (r->o->output) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		r->o->stream = false; /* one sample, its errors said */
+		failed(r, &now);
+	}
+	return TCPSTAT_EXIT_SOURCE;
+}
+
 static void install_signals(bool stream)
 {
 	struct sigaction sa;
+	sigset_t unblock;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	/* A reader that goes away is seen as EPIPE, never as a signal. */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* Nothing to reopen (--output is a new file at every sample): go on. */
+	sigaction(SIGHUP, &sa, NULL);
 	if (!stream)
 		return;
-	/* No SA_RESTART: a blocked write or sleep returns EINTR. */
+	/* an inherited signal mask must not hold them back */
+	sigemptyset(&unblock);
+	sigaddset(&unblock, SIGINT);
+	sigaddset(&unblock, SIGTERM);
+	sigaddset(&unblock, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	/* No SA_RESTART: a blocked write, poll or sleep returns EINTR. */
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -436,7 +579,7 @@ static int stream(struct run *r, bool first)
 		if (now - start > k * iv) {
 			k = (now - start) / iv + 1;
 			if (!warned) {
-				fprintf(stderr, "tcpstat: fell behind: a sample took longer than the interval; skipping missed samples\n");
+				err_print("fell behind: a sample took longer than the interval; skipping missed samples");
 				warned = true;
 			}
 		}
@@ -456,6 +599,60 @@ static int stream(struct run *r, bool first)
 	}
 }
 
+/*
+ * The host name goes into the output (influx always, the others with
+ * --meta) unless a host tag replaces it: it must be text every format
+ * carries. A usage error otherwise, since --tag host=NAME is the way out.
+ */
+static int host_check(const struct options *o, const char *host)
+{
+	bool from_tag = false;
+
+	for (size_t i = 0; i < o->fmt.ntags; i++)
+		from_tag |= strcmp(o->tags[i].key, "host") == 0;
+	if (from_tag || (!o->fmt.meta && o->fmt.format != TCPSTAT_FMT_INFLUX) ||
+	    text_printable(host))
+		return -1;
+	return usage_error("the host name \"%s\" holds a control character or is not UTF-8; name the host with --tag host=NAME",
+			   host);
+}
+
+/*
+ * --all-netns with the auto backend needs root either way: the module's
+ * file is root-only, and the other backends enter namespaces
+ * (CAP_SYS_ADMIN). Without either, one line that says so, rather than
+ * every backend's refusal. 0 to go on (the backends say what is wrong,
+ * if anything), or -1 with *e filled.
+ */
+static int all_netns_check(const struct source *s, struct tcpstat_err *e)
+{
+	char self[PATH_MAX], kmod_path[PATH_MAX];
+	int fd, kerr, nserr;
+
+	snprintf(kmod_path, sizeof(kmod_path), "%s/net/%s", s->proc, TCPSTAT_NETNS_FILE);
+	fd = open(kmod_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	kerr = errno;
+	snprintf(self, sizeof(self), "%s/self/ns/net", s->proc);
+	fd = open(self, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	nserr = setns(fd, CLONE_NEWNET) ? errno : 0;
+	close(fd);
+	if (nserr != EPERM)
+		return 0;
+	if (kerr == EACCES || kerr == EPERM)
+		tcpstat_err_set(e, "--all-netns: %s: %s (only root may read it; entering every network namespace instead needs CAP_SYS_ADMIN: run as root)",
+				kmod_path, strerror(kerr));
+	else
+		tcpstat_err_set(e, "--all-netns: setns: %s (without the tcpstat module's %s, --all-netns enters every network namespace, which needs CAP_SYS_ADMIN: run as root)",
+				strerror(nserr), kmod_path);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -466,25 +663,29 @@ int main(int argc, char **argv)
 	char host[HOST_NAME_MAX + 1] = "";
 	int ret;
 
+	output_guard_std_fds();
 	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	r.o = &o;
+	o.fmt.version = TCPSTAT_VERSION;
 	ret = parse_options(argc, argv, &o);
 	if (ret >= 0)
 		goto out_opts;
+	/* a stream to stdout frames each exposition, so it can be split */
+	o.fmt.eof = o.stream && !o.output && o.fmt.format == TCPSTAT_FMT_PROMETHEUS;
 
-	memset(&r, 0, sizeof(r));
-	r.o = &o;
-	install_signals(o.stream);
-
-	if (o.netns && netns_enter(o.netns, &e)) {
-		fprintf(stderr, "tcpstat: %s\n", e.msg);
-		ret = TCPSTAT_EXIT_SOURCE;
-		goto out_opts;
-	}
 	if (gethostname(host, sizeof(host)) == 0)
 		host[sizeof(host) - 1] = '\0';
 	else
 		host[0] = '\0';
 	o.fmt.host = host;
+	ret = host_check(&o, host);
+	if (ret >= 0)
+		goto out_opts;
+
+	install_signals(o.stream);
+	if (o.output)
+		output_cleanup(o.output);
 
 	memset(&so, 0, sizeof(so));
 	so.backend = o.backend;
@@ -494,21 +695,29 @@ int main(int argc, char **argv)
 	so.run_netns = o.run_netns;
 	so.filter = &o.filter;
 	if (source_init(&r.src, &so, &e)) {
-		fprintf(stderr, "tcpstat: %s\n", e.msg);
+		err_print("%s", e.msg);
 		ret = TCPSTAT_EXIT_INTERNAL;
 		goto out_src;
 	}
-	if (source_prepare(&r.src, &e)) {
-		fprintf(stderr, "tcpstat: %s\n", e.msg);
-		ret = TCPSTAT_EXIT_SOURCE;
+	if (o.netns && netns_enter(o.netns, &e)) {
+		ret = start_failed(&r, &e);
 		goto out_src;
 	}
-	if (o.backend == BACKEND_AUTO) {
+	if (source_prepare(&r.src, &e) ||
+	    (o.fmt.all_netns && !o.backend && all_netns_check(&r.src, &e))) {
+		ret = start_failed(&r, &e);
+		goto out_src;
+	}
+	if (!o.backend) {
 		/* resolved once; the read that picked the backend is sample 0 */
+		uint64_t t0 = mono_ns();
+
 		if (source_resolve(&r.src, &r.smp)) {
-			ret = TCPSTAT_EXIT_SOURCE;
+			r.smp.duration_ns = mono_ns() - t0;
+			ret = start_failed(&r, NULL);
 			goto out_src;
 		}
+		r.smp.duration_ns = mono_ns() - t0;
 		have = true;
 	}
 	if (o.stream)

@@ -19,15 +19,6 @@
 #include "netns.h"
 #include "sample.h"
 
-static bool printable_name(const char *s)
-{
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c < 0x20 || *c == 0x7f)
-			return false;
-	}
-	return utf8_valid(s);
-}
-
 static int name_cmp(const void *a, const void *b)
 {
 	const struct netns_name *x = a, *y = b;
@@ -90,7 +81,7 @@ int netns_names_load(struct netns_names *nn, const char *dir, struct tcpstat_err
 		if (!nn->ent[nn->n].name)
 			goto nomem;
 		nn->ent[nn->n].inode = st.st_ino;
-		nn->ent[nn->n].label = printable_name(de->d_name);
+		nn->ent[nn->n].label = text_printable(de->d_name);
 		nn->n++;
 	}
 	if (errno) {
@@ -99,7 +90,8 @@ int netns_names_load(struct netns_names *nn, const char *dir, struct tcpstat_err
 		return -1;
 	}
 	closedir(d);
-	qsort(nn->ent, nn->n, sizeof(*nn->ent), name_cmp);
+	if (nn->n) /* qsort() takes no NULL, even for none */
+		qsort(nn->ent, nn->n, sizeof(*nn->ent), name_cmp);
 	return 0;
 nomem:
 	closedir(d);
@@ -209,7 +201,8 @@ int netns_enumerate(const char *proc, const struct netns_names *nn,
 		if (ref_add(refs, nn->ent[i].inode, 0, (uint32_t)i))
 			goto nomem_open;
 	}
-	qsort(refs->ref, refs->n, sizeof(*refs->ref), ref_cmp);
+	if (refs->n)
+		qsort(refs->ref, refs->n, sizeof(*refs->ref), ref_cmp);
 	return 0;
 nomem:
 	closedir(d);
@@ -272,7 +265,7 @@ static int enter_one(const char *proc, const struct netns_names *nn,
 		if (err == EINVAL)
 			continue; /* not a network namespace after all */
 		if (err == EPERM)
-			tcpstat_err_set(e, "%s: setns: %s (--all-netns with the netlink and procfs backends enters every network namespace, which needs CAP_SYS_ADMIN: run as root)",
+			tcpstat_err_set(e, "%s: setns: %s (--all-netns with the bpf, netlink and procfs backends enters every network namespace, which needs CAP_SYS_ADMIN: run as root)",
 					path, strerror(err));
 		else
 			tcpstat_err_set(e, "%s: setns: %s", path, strerror(err));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ports.c - per-port accumulators for the netlink and procfs backends. */
+/* ports.c - per-port accumulators for the backends that count in user space. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,17 +52,17 @@ void port_table_add(struct port_table *t, uint16_t port, int idx, uint32_t queue
 	t->listening[port / 64] |= 1ULL << (port % 64);
 }
 
-int port_table_collect(const struct port_table *t, const struct port_filter *f,
-		       bool backlog_known, struct port_list *out)
+int port_acc_collect(const struct port_acc *acc, const uint64_t *listening,
+		     const struct port_filter *f, bool backlog_known, struct port_list *out)
 {
 	out->n = 0;
 	out->backlog_known = backlog_known;
 	for (uint32_t w = 0; w < TCPSTAT_NPORTS / 64; w++) {
-		uint64_t bits = t->listening[w];
+		uint64_t bits = listening[w];
 
 		while (bits) {
 			uint32_t port = w * 64 + (uint32_t)__builtin_ctzll(bits);
-			const struct port_acc *a = &t->acc[port];
+			const struct port_acc *a = &acc[port];
 			struct port_row *r;
 
 			bits &= bits - 1;
@@ -85,4 +85,10 @@ int port_table_collect(const struct port_table *t, const struct port_filter *f,
 		}
 	}
 	return 0;
+}
+
+int port_table_collect(const struct port_table *t, const struct port_filter *f,
+		       bool backlog_known, struct port_list *out)
+{
+	return port_acc_collect(t->acc, t->listening, f, backlog_known, out);
 }

@@ -54,6 +54,12 @@ void port_table_add(struct port_table *t, uint16_t port, int idx, uint32_t queue
  */
 int port_table_collect(const struct port_table *t, const struct port_filter *f,
 		       bool backlog_known, struct port_list *out);
+/*
+ * The same from accumulators kept elsewhere (the bpf backend's map):
+ * @acc has TCPSTAT_NPORTS entries, @listening TCPSTAT_NPORTS / 64 words.
+ */
+int port_acc_collect(const struct port_acc *acc, const uint64_t *listening,
+		     const struct port_filter *f, bool backlog_known, struct port_list *out);
 
 /*
  * Is queue @q of limit @m fuller than queue @fq of limit @fm: q/m > fq/fm

@@ -56,6 +56,10 @@ struct sample {
 	struct tcpstat_counts c;	/* the namespace's counts (not --all-netns) */
 	struct port_list ports;		/* --ports */
 	struct netns_list netns;	/* --all-netns */
+	/* about the sample itself (set by the caller, not by the source) */
+	bool failed;			/* the source failed: no counts */
+	uint64_t duration_ns;		/* how long reading it took */
+	const char *backend;		/* the backend that answered ("none") */
 };
 
 /* Append a zeroed row. NULL when out of memory (the list is unchanged). */
@@ -81,6 +85,14 @@ static inline void port_filter_set(struct port_filter *f, uint32_t port)
 	f->active = true;
 	f->bits[port / 64] |= 1ULL << (port % 64);
 }
+
+/*
+ * Check that every number the formats print fits: a total of both
+ * families (JSON) fits 64 bits, and with @int64 (Influx integers) every
+ * count, port and queue figure is at most INT64_MAX. 0, or -1 with @why
+ * (what does not fit) filled.
+ */
+int sample_check(const struct sample *s, bool int64, char *why, size_t whylen);
 
 /* Drop the rows @f does not keep, in place. */
 void port_list_filter(struct port_list *l, const struct port_filter *f);

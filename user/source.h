@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* source.h - the three backends behind one call, and entering a netns. */
+/*
+ * source.h - one sample from whichever backend (backend.h) was named or
+ * found first, and entering a network namespace.
+ */
 #ifndef TCPSTAT_SOURCE_H
 #define TCPSTAT_SOURCE_H
 
@@ -7,18 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backend.h"
 #include "counts.h"
 #include "err.h"
 #include "netns.h"
 #include "ports.h"
 #include "sample.h"
-
-enum backend {
-	BACKEND_AUTO,
-	BACKEND_KMOD,
-	BACKEND_NETLINK,
-	BACKEND_PROCFS,
-};
 
 /* What a sample holds. */
 enum source_mode {
@@ -30,7 +27,7 @@ enum source_mode {
 #define PROC_DIR_MAX (PATH_MAX - 32) /* room for "/net/tcpstat_data" */
 
 struct source_opts {
-	enum backend backend;
+	const struct backend_ops *backend;	/* NULL: auto */
 	enum source_mode mode;
 	const char *proc;		/* "/proc" */
 	const char *run_netns;		/* SOURCE_ALL_NETNS: "/run/netns" */
@@ -38,16 +35,17 @@ struct source_opts {
 };
 
 struct source {
-	enum backend backend;	/* never AUTO once resolved */
+	const struct backend_ops *ops;	/* NULL until auto resolved it */
 	enum source_mode mode;
 	char proc[PROC_DIR_MAX];
-	char kmod_path[PATH_MAX];	/* the module file of the mode */
-	char procfs_name[PATH_MAX];
+	char path[PATH_MAX];	/* what the backend reads, for messages (its probe sets it) */
 	char *buf;		/* the one read buffer, SOURCE_BUF_SIZE bytes */
 	size_t bufsize;
 	const char *run_netns;
 	const struct port_filter *filter;
-	struct port_table *ports;	/* netlink, procfs with --ports; on first use */
+	struct port_table *ports;	/* per-port view counted here; on first use */
+	void *priv;		/* the backend's own state, freed by its close() */
+	bool probed;		/* ops->probe() was called (close() is due) */
 	int self_ns;		/* --all-netns: our namespace, to come back to; -1 */
 	bool fatal;		/* could not come back: stop */
 	struct netns_names names;
@@ -63,8 +61,10 @@ int source_init(struct source *s, const struct source_opts *o,
 void source_free(struct source *s);
 
 /*
- * Before the first sample, with --all-netns and an explicit netlink or
- * procfs backend: check that namespaces can be entered at all
+ * Before the first sample, with a backend named on the command line:
+ * probe it (a backend that cannot work in this process fails here, with
+ * its reason), and with --all-netns and a backend that enters each
+ * namespace, check that namespaces can be entered at all
  * (CAP_SYS_ADMIN), so a stream does not start only to fail. 0, or -1
  * with *e filled.
  */
@@ -78,18 +78,25 @@ int source_prepare(struct source *s, struct tcpstat_err *e);
 int source_read(struct source *s, struct sample *out, struct tcpstat_err *e);
 
 /*
- * For BACKEND_AUTO: take the first backend that works, in the order
- * kmod, netlink, procfs, and keep its sample in *out. 0, or -1 with
- * every backend's error printed to stderr.
+ * For auto: take the first backend that works, in the registry's order
+ * (backends.c), and keep its sample in *out. 0, or -1 with every
+ * backend's error printed to stderr.
  */
 int source_resolve(struct source *s, struct sample *out);
 
 /* What the source reads, for messages: a file name or "netlink". */
 const char *source_name(const struct source *s);
+/* The name of the backend that answers ("kmod", ...); NULL before auto resolved it. */
+const char *source_backend(const struct source *s);
 
-const char *backend_name(enum backend b);
-/* "auto", "kmod", "netlink", "procfs" -> 0 and *b, or -1. */
-int backend_parse(const char *name, enum backend *b);
+/* "auto" -> 0 and *b = NULL; a backend's name -> 0 and *b; else -1. */
+int backend_parse(const char *name, const struct backend_ops **b);
+
+/*
+ * For the backends: the per-port accumulators, allocated on first use.
+ * 0, or -1 with *e filled.
+ */
+int source_port_table(struct source *s, struct tcpstat_err *e);
 
 /* open(@path) and setns(CLONE_NEWNET). 0, or -1 with *e filled. */
 int netns_enter(const char *path, struct tcpstat_err *e);

@@ -25,8 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "readfile.h"
+#include "source.h"
 #include "src_kmod.h"
 
 enum {
@@ -693,7 +695,7 @@ int kmod_read_want(const char *path, char *buf, size_t bufsize, unsigned want,
 	ret = read_file_chunks(path, buf, bufsize, kmod_feed_cb, p);
 	if (ret > 0) {
 		*sys_err = ret;
-		tcpstat_err_set(e, "%s: %s", path, strerror(ret));
+		tcpstat_err_set(e, "%s: %s", path, readfile_strerror(ret));
 		free(p);
 		return -1;
 	}
@@ -705,6 +707,8 @@ int kmod_read_want(const char *path, char *buf, size_t bufsize, unsigned want,
 	return ret ? -1 : 0;
 }
 
+static const char MODLOAD_HINT[] = "is the tcpstat module loaded? try: modprobe tcpstat";
+
 int kmod_read(const char *path, char *buf, size_t bufsize,
 	      struct tcpstat_counts *out, struct tcpstat_err *e, bool *missing)
 {
@@ -714,7 +718,87 @@ int kmod_read(const char *path, char *buf, size_t bufsize,
 
 	*missing = sys_err == ENOENT;
 	if (ret && sys_err == ENOENT)
-		tcpstat_err_set(e, "%s: %s (is the tcpstat module loaded? try: modprobe tcpstat)",
-				path, strerror(ENOENT));
+		tcpstat_err_set(e, "%s: %s (%s)", path, strerror(ENOENT), MODLOAD_HINT);
 	return ret;
 }
+
+/* ---- the backend: the module's file of the mode ---- */
+
+static enum backend_avail kmod_probe(struct source *s, struct tcpstat_err *why)
+{
+	static const char *const file[] = {
+		[SOURCE_COUNTS] = TCPSTAT_DATA_FILE,
+		[SOURCE_PORTS] = TCPSTAT_PORTS_FILE,
+		[SOURCE_ALL_NETNS] = TCPSTAT_NETNS_FILE,
+	};
+	char data[PATH_MAX];
+
+	snprintf(s->path, sizeof(s->path), "%s/net/%s", s->proc, file[s->mode]);
+	if (access(s->path, F_OK) == 0 || errno != ENOENT)
+		return BACKEND_AVAILABLE; /* a read tells what else is wrong */
+	switch (s->mode) {
+	case SOURCE_PORTS:
+		snprintf(data, sizeof(data), "%s/net/%s", s->proc, TCPSTAT_DATA_FILE);
+		if (access(data, F_OK) == 0) {
+			tcpstat_err_set(why, "%s: %s (the loaded tcpstat module has no per-port view; --ports needs a newer one)",
+					s->path, strerror(ENOENT));
+			break;
+		}
+		/* fall through */
+	case SOURCE_COUNTS:
+		tcpstat_err_set(why, "%s: %s (%s)", s->path, strerror(ENOENT), MODLOAD_HINT);
+		break;
+	case SOURCE_ALL_NETNS:
+		tcpstat_err_set(why, "%s: %s (--all-netns with the kmod backend needs the tcpstat module, and runs in the initial network namespace)",
+				s->path, strerror(ENOENT));
+		break;
+	}
+	return BACKEND_ABSENT;
+}
+
+/* After a failed read: the hint for a missing file, as the probe gives it. */
+static int kmod_failed(struct source *s, int sys_err, struct tcpstat_err *e)
+{
+	if (sys_err == ENOENT)
+		kmod_probe(s, e);
+	return -1;
+}
+
+static int kmod_counts(struct source *s, struct tcpstat_counts *c, struct tcpstat_err *e)
+{
+	bool missing;
+
+	return kmod_read(s->path, s->buf, KMOD_READ_SIZE, c, e, &missing);
+}
+
+static int kmod_ports(struct source *s, struct sample *out, struct tcpstat_err *e)
+{
+	int sys_err;
+
+	if (kmod_read_want(s->path, s->buf, KMOD_READ_SIZE, KMOD_WANT_PORTS, &out->c,
+			   &out->ports, NULL, e, &sys_err))
+		return kmod_failed(s, sys_err, e);
+	port_list_filter(&out->ports, s->filter);
+	return 0;
+}
+
+static int kmod_all_netns(struct source *s, struct netns_list *out, struct tcpstat_err *e)
+{
+	int sys_err;
+
+	if (!kmod_read_want(s->path, s->buf, KMOD_READ_SIZE, KMOD_WANT_NETNS, NULL, NULL,
+			    out, e, &sys_err))
+		return 0;
+	if (sys_err == EACCES || sys_err == EPERM)
+		tcpstat_err_set(e, "%s: %s (--all-netns reads a file only root can read: run as root)",
+				s->path, strerror(sys_err));
+	return kmod_failed(s, sys_err, e);
+}
+
+const struct backend_ops kmod_backend = {
+	.name = "kmod",
+	.probe = kmod_probe,
+	.counts = kmod_counts,
+	.ports = kmod_ports,
+	.all_netns = kmod_all_netns,
+};

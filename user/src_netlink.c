@@ -19,6 +19,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 
+#include "source.h"
 #include "src_netlink.h"
 
 /* Every reported state, 1..11; never TCP_BOUND_INACTIVE (12) and up. */
@@ -195,9 +196,9 @@ static const char *family_str(uint8_t family)
 }
 
 /* Returns 0 or an errno; d->what names the step that failed. */
-static int dump_family(struct mnl_socket *nl, uint8_t family, unsigned int seq,
-		       void *buf, size_t bufsize, struct port_table *ports,
-		       struct nl_dump *d)
+static int dump_family(struct mnl_socket *nl, uint8_t family, uint32_t states,
+		       unsigned int seq, void *buf, size_t bufsize,
+		       struct port_table *ports, struct nl_dump *d)
 {
 	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
 	struct nlmsghdr *nlh;
@@ -212,7 +213,7 @@ static int dump_family(struct mnl_socket *nl, uint8_t family, unsigned int seq,
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 	r->sdiag_family = family;
 	r->sdiag_protocol = IPPROTO_TCP;
-	r->idiag_states = NL_STATES_MASK;
+	r->idiag_states = states;
 	r->idiag_ext = 0;
 
 	nl_dump_init(d, family, seq, portid);
@@ -295,7 +296,7 @@ static int dump_both(void *buf, size_t bufsize, unsigned int *seq,
 
 		if (!nl)
 			return -1;
-		err = dump_family(nl, fams[f], ++*seq, buf, bufsize, ports, &d);
+		err = dump_family(nl, fams[f], NL_STATES_MASK, ++*seq, buf, bufsize, ports, &d);
 		mnl_socket_close(nl);
 		if (err) {
 			tcpstat_err_set(e, "netlink: inet_diag dump (%s): %s: %s",
@@ -329,3 +330,56 @@ int netlink_read(void *buf, size_t bufsize, struct tcpstat_counts *out,
 	*out = c;
 	return 0;
 }
+
+/* ---- the backend ---- */
+
+/*
+ * A dump that asks for no state: the kernel answers at once, without
+ * walking its tables, and fails the same way a real dump would when
+ * sock_diag has no TCP handler (inet_diag or tcp_diag not loaded).
+ */
+static enum backend_avail nl_probe(struct source *s, struct tcpstat_err *why)
+{
+	struct mnl_socket *nl;
+	struct nl_dump d;
+	int err;
+
+	snprintf(s->path, sizeof(s->path), "netlink");
+	nl = open_socket(why);
+	if (!nl)
+		return BACKEND_ABSENT;
+	err = dump_family(nl, AF_INET, 0, (unsigned int)time(NULL), s->buf,
+			  NETLINK_RECV_SIZE, NULL, &d);
+	mnl_socket_close(nl);
+	if (err) {
+		tcpstat_err_set(why, "netlink: inet_diag dump (%s): %s: %s",
+				family_str(AF_INET), d.what, strerror(err));
+		return BACKEND_ABSENT;
+	}
+	return BACKEND_AVAILABLE;
+}
+
+static int nl_counts(struct source *s, struct tcpstat_counts *c, struct tcpstat_err *e)
+{
+	return netlink_read(s->buf, NETLINK_RECV_SIZE, c, NULL, e);
+}
+
+static int nl_ports(struct source *s, struct sample *out, struct tcpstat_err *e)
+{
+	if (source_port_table(s, e) ||
+	    netlink_read(s->buf, NETLINK_RECV_SIZE, &out->c, s->ports, e))
+		return -1;
+	if (port_table_collect(s->ports, s->filter, true, &out->ports)) {
+		tcpstat_err_set(e, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}
+
+/* No all_netns: a dump shows the namespace of its socket only. */
+const struct backend_ops netlink_backend = {
+	.name = "netlink",
+	.probe = nl_probe,
+	.counts = nl_counts,
+	.ports = nl_ports,
+};

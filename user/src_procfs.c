@@ -13,8 +13,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "readfile.h"
+#include "source.h"
 #include "src_procfs.h"
 
 /* Next run of non-blanks in [*p, end). */
@@ -258,7 +260,7 @@ static int read_one(const char *path, bool optional, char *buf, size_t bufsize,
 	if (ret == ENOENT && optional)
 		return 1;
 	if (ret > 0) {
-		tcpstat_err_set(e, "%s: %s", path, strerror(ret));
+		tcpstat_err_set(e, "%s: %s", path, readfile_strerror(ret));
 		return -1;
 	}
 	if (!ret)
@@ -301,3 +303,58 @@ int procfs_read(const char *proc, char *buf, size_t bufsize,
 	snprintf(dir, sizeof(dir), "%s/net", proc);
 	return procfs_read_dir(dir, buf, bufsize, out, NULL, e);
 }
+
+/* ---- the backend ---- */
+
+/* <proc>/net, or <proc>/self/net inside each namespace of --all-netns. */
+static const char *procfs_net(const struct source *s)
+{
+	return s->mode == SOURCE_ALL_NETNS ? "self/net" : "net";
+}
+
+static void procfs_dir(const struct source *s, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s/%s", s->proc, procfs_net(s));
+}
+
+static enum backend_avail procfs_probe(struct source *s, struct tcpstat_err *why)
+{
+	snprintf(s->path, sizeof(s->path), "%s/%s/tcp", s->proc, procfs_net(s));
+	if (access(s->path, F_OK) && errno == ENOENT) {
+		tcpstat_err_set(why, "%s: %s", s->path, strerror(ENOENT));
+		return BACKEND_ABSENT;
+	}
+	return BACKEND_AVAILABLE;
+}
+
+static int procfs_counts(struct source *s, struct tcpstat_counts *c, struct tcpstat_err *e)
+{
+	char dir[PATH_MAX];
+
+	procfs_dir(s, dir, sizeof(dir));
+	return procfs_read_dir(dir, s->buf, PROCFS_READ_SIZE, c, NULL, e);
+}
+
+static int procfs_ports(struct source *s, struct sample *out, struct tcpstat_err *e)
+{
+	char dir[PATH_MAX];
+
+	procfs_dir(s, dir, sizeof(dir));
+	if (source_port_table(s, e) ||
+	    procfs_read_dir(dir, s->buf, PROCFS_READ_SIZE, &out->c, s->ports, e))
+		return -1;
+	/* /proc/net/tcp has no listener's limit: backlog and fullest unknown */
+	if (port_table_collect(s->ports, s->filter, false, &out->ports)) {
+		tcpstat_err_set(e, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}
+
+/* No all_netns: /proc/net is the namespace of the reader only. */
+const struct backend_ops procfs_backend = {
+	.name = "procfs",
+	.probe = procfs_probe,
+	.counts = procfs_counts,
+	.ports = procfs_ports,
+};

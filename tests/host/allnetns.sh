@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# allnetns.sh - --all-netns with the netlink and procfs backends, which
-# enter every network namespace. Five namespaces, each with a known socket
+# allnetns.sh - --all-netns with the bpf, netlink and procfs backends,
+# which enter every network namespace (bpf skipped, with the reason, where
+# it cannot run). Five namespaces, each with a known socket
 # set or none:
 #   A  named (ip netns add), sockfarm services inside
 #   B  named twice (ip netns add, and ip netns attach of a second name that
@@ -11,8 +12,8 @@
 #   D  named, no TCP socket: must not be listed
 #   E  named, no process left inside: only TIME_WAIT sockets, reachable
 #      through /run/netns alone
-# Both backends must list these with the sockets built and the right
-# names, agree with each other on the whole list, and their Prometheus
+# Every backend must list these with the sockets built and the right
+# names, agree with the others on the whole list, and its Prometheus
 # output must pass promtool. A stream goes on while namespaces come and go.
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root, unshare,
@@ -105,6 +106,10 @@ C=$(ino "/proc/$c_pid/ns/net")
 D=$(ino "/run/netns/$pfx-empty")
 E=$(ino "/run/netns/$pfx-tw")
 echo "# A=$A B=$B C=$C D=$D E=$E"
+bpf_skip=$(bpf_why_not)
+BACKENDS="netlink procfs"
+[ -z "$bpf_skip" ] && BACKENDS="$BACKENDS bpf"
+[ -n "$bpf_skip" ] && skip "bpf --all-netns" "$bpf_skip"
 
 # E settles once the closed connections are gone: only TIME_WAIT left
 tw_only() {
@@ -125,14 +130,16 @@ truth() {
 	grep -E '^ipv[46] ' "$tmp/$1.out"
 }
 views() {
-	"$TCPSTAT" --backend netlink --all-netns --family >"$tmp/netlink.json" 2>"$tmp/netlink.err" &&
-	"$TCPSTAT" --backend procfs --all-netns --family >"$tmp/procfs.json" 2>"$tmp/procfs.err" &&
+	local b
+	for b in $BACKENDS; do
+		"$TCPSTAT" --backend $b --all-netns --family >"$tmp/$b.json" 2>"$tmp/$b.err" || return 1
+	done
 	nsenter --net="/run/netns/$pfx-tw" bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/e.truth"
 }
 ours_right() {
 	local b
 	views || return 1
-	for b in netlink procfs; do
+	for b in $BACKENDS; do
 		[ "$(rows_of "$tmp/$b.json" "$A")" = "$(truth a)" ] || return 1
 		[ "$(rows_of "$tmp/$b.json" "$B")" = "$(truth b)" ] || return 1
 		[ "$(rows_of "$tmp/$b.json" "$C")" = "$(truth c)" ] || return 1
@@ -140,7 +147,7 @@ ours_right() {
 	done
 }
 wait_for 10 ours_right
-for b in netlink procfs; do
+for b in $BACKENDS; do
 	for n in A B C; do
 		lc=$(echo "$n" | tr ABC abc)
 		if [ "$(rows_of "$tmp/$b.json" "${!n}")" = "$(truth "$lc")" ]; then
@@ -173,18 +180,24 @@ for b in netlink procfs; do
 			([.netns[] | [.ESTABLISHED, .SYN_SENT, .SYN_RECV, .FIN_WAIT1, .FIN_WAIT2, .TIME_WAIT, .CLOSE, .CLOSE_WAIT, .LAST_ACK, .LISTEN, .CLOSING] | add > 0] | all)' "$tmp/$b.json"
 done
 
-# The whole list, every namespace of the machine: the two backends agree
+# The whole list, every namespace of the machine: the backends agree
 # (others' namespaces may change between two reads: poll)
 same_lists() {
-	views && cmp -s "$tmp/netlink.json" "$tmp/procfs.json"
+	local b
+	views || return 1
+	for b in $BACKENDS; do
+		[ "$(json_counts "$tmp/netlink.json")" = "$(json_counts "$tmp/$b.json")" ] || return 1
+	done
 }
 if wait_for 10 same_lists; then
-	ok "netlink and procfs --all-netns agree on all $(jq '.netns | length' "$tmp/netlink.json") namespaces"
+	ok "${BACKENDS// / and } --all-netns agree on all $(jq '.netns | length' "$tmp/netlink.json") namespaces"
 else
-	not_ok "netlink and procfs --all-netns agree" "$(diff <(jq -c '.netns[]' "$tmp/netlink.json") <(jq -c '.netns[]' "$tmp/procfs.json"))"
+	not_ok "${BACKENDS// / and } --all-netns agree" \
+		"$(for b in $BACKENDS; do diff <(jq -c '.netns[]' "$tmp/netlink.json") <(jq -c '.netns[]' "$tmp/$b.json"); done)"
 fi
+STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
 self=$(ino /proc/self/ns/net)
-if "$TCPSTAT" --backend netlink | jq -e '[.[]] | add > 0' >/dev/null; then
+if "$TCPSTAT" --backend netlink | jq -e "[.[$STATES]] | add > 0" >/dev/null; then
 	check "our own namespace is listed (it has sockets)" \
 		jq_true --argjson i "$self" '[.netns[] | select(.inode == $i)] | length == 1' "$tmp/netlink.json"
 else
@@ -193,15 +206,15 @@ else
 fi
 check "still in our own namespace afterwards" [ "$(ino /proc/self/ns/net)" = "$self" ]
 
-STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
 "$TCPSTAT" --backend netlink --all-netns --meta --tag dc=x >"$tmp/meta.json"
-check "json: {netns: [{inode, name?, 11 states}], timestamp, host, tags}" \
-	jq_true "(keys_unsorted == [\"netns\",\"timestamp\",\"host\",\"tags\"]) and
+check "json: {netns: [{inode, name?, 11 states}], up, sample_duration_seconds, build_info, timestamp, host, tags}" \
+	jq_true "(keys_unsorted == [\"netns\",\"up\",\"sample_duration_seconds\",\"build_info\",\"timestamp\",\"host\",\"tags\"]) and
+		.up == 1 and .build_info.backend == \"netlink\" and
 		([.netns[] | keys_unsorted - [\"name\"] == [\"inode\",$STATES]] | all)" "$tmp/meta.json"
 
 # Prometheus and Influx
 if command -v promtool >/dev/null 2>&1; then
-	for b in netlink procfs; do
+	for b in $BACKENDS; do
 		"$TCPSTAT" --backend $b --all-netns --format prometheus --meta >"$tmp/$b.prom" 2>&1
 		if promtool check metrics <"$tmp/$b.prom" >"$tmp/promtool" 2>&1; then
 			ok "promtool check metrics: $b --all-netns ($(grep -c '^tcpstat_' "$tmp/$b.prom") samples)"
@@ -240,7 +253,7 @@ check "--run-netns DIR: C named from DIR, A no longer named" \
 	done
 ) &
 churn_pid=$!
-for b in netlink procfs; do
+for b in $BACKENDS; do
 	"$TCPSTAT" --backend $b --all-netns --interval 0.2 --count 8 >"$tmp/stream.$b" 2>"$tmp/stream.$b.err"
 	rc=$?
 	if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/stream.$b")" -eq 8 ] &&

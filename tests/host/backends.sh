@@ -3,9 +3,11 @@
 #
 # backends.sh - in a fresh network namespace holding a known set of
 # sockets (tests/vm/sockfarm: every state that can be made to hold, both
-# families), the netlink and procfs backends must agree exactly with each
-# other, with `ss -tan` and with the sockets built; from outside through
-# --netns and from inside alike.
+# families), the bpf, netlink and procfs backends must agree exactly with
+# each other, with `ss -tan`, with /proc/net/tcp{,6} and with the sockets
+# built; from outside through --netns and from inside alike. Without BTF
+# or an iter/tcp in the running kernel, the bpf checks are skipped with
+# the reason.
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root, unshare,
 # nsenter, ip, ss, gcc (to build sockfarm).
@@ -17,7 +19,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 
 require_root
-require_cmd unshare nsenter ip ss gcc
+require_cmd unshare nsenter ip ss gcc jq
 [ -x "$TCPSTAT" ] || skip_all "no $TCPSTAT (make -C user)"
 SOCKFARM_SRC=$HOST_TOP/tests/vm/sockfarm.c
 [ -f "$SOCKFARM_SRC" ] || skip_all "no $SOCKFARM_SRC"
@@ -56,6 +58,11 @@ else
 	finish
 fi
 NS=/proc/$farm_pid/ns/net
+bpf_skip=$(bpf_why_not)
+[ -n "$bpf_skip" ] && echo "# bpf backend unusable: $bpf_skip"
+# the backends this host can run
+BACKENDS="netlink procfs"
+[ -z "$bpf_skip" ] && BACKENDS="bpf $BACKENDS"
 grep -E '^ipv[46] ' "$tmp/farm.out" >"$tmp/want"
 echo "# sockfarm built:"
 sed 's/^/#   /' "$tmp/want"
@@ -72,20 +79,26 @@ rows() {
 # Poll until every view agrees (states settle within milliseconds; the
 # bound is generous for slow machines).
 agree() {
-	rows netlink >"$tmp/netlink" &&
-	rows procfs >"$tmp/procfs" &&
-	nsenter --net="$NS" bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/ss" &&
-	cmp -s "$tmp/netlink" "$tmp/want" &&
-	cmp -s "$tmp/procfs" "$tmp/want" &&
-	cmp -s "$tmp/ss" "$tmp/want"
+	local v
+	for v in $BACKENDS; do
+		rows $v >"$tmp/$v"
+	done
+	nsenter --net="$NS" bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/ss"
+	proc_rows "/proc/$farm_pid/net" >"$tmp/kernel"
+	for v in $BACKENDS ss kernel; do
+		cmp -s "$tmp/$v" "$tmp/want" || return 1
+	done
 }
 wait_for 10 agree
 
-for view in netlink procfs ss; do
+[ -n "$bpf_skip" ] && skip "bpf counts == sockets held" "$bpf_skip"
+for view in $BACKENDS ss kernel; do
+	name=$view
+	[ $view = kernel ] && name="/proc/net/tcp{,6}"
 	if cmp -s "$tmp/$view" "$tmp/want"; then
-		ok "$view counts == sockets held"
+		ok "$name counts == sockets held"
 	else
-		not_ok "$view counts == sockets held" "got:" "$(cat "$tmp/$view")" \
+		not_ok "$name counts == sockets held" "got:" "$(cat "$tmp/$view")" \
 			"want:" "$(cat "$tmp/want")"
 	fi
 done
@@ -96,31 +109,44 @@ else
 fi
 
 # The same from inside the namespace, without --netns.
-rows netlink inside >"$tmp/in-netlink"
-rows procfs inside >"$tmp/in-procfs"
-if cmp -s "$tmp/in-netlink" "$tmp/want" && cmp -s "$tmp/in-procfs" "$tmp/want"; then
-	ok "inside the netns (no --netns): netlink and procfs == sockets held"
+inside_ok=1
+for b in $BACKENDS; do
+	rows $b inside >"$tmp/in-$b"
+	cmp -s "$tmp/in-$b" "$tmp/want" || inside_ok=0
+done
+if [ $inside_ok = 1 ]; then
+	ok "inside the netns (no --netns): $BACKENDS == sockets held"
 else
-	not_ok "inside the netns: netlink and procfs == sockets held" \
-		"$(cat "$tmp/in-netlink" "$tmp/in-procfs")"
+	not_ok "inside the netns: $BACKENDS == sockets held" "$(cat "$tmp"/in-*)"
 fi
 
-# JSON of both backends, byte for byte (totals and --family split).
-"$TCPSTAT" --netns "$NS" --backend netlink --family >"$tmp/netlink.json" 2>&1
-"$TCPSTAT" --netns "$NS" --backend procfs --family >"$tmp/procfs.json" 2>&1
-if cmp -s "$tmp/netlink.json" "$tmp/procfs.json"; then
-	ok "json --family: netlink and procfs identical"
+# JSON of every backend (totals and --family split): the same but for
+# build_info (each names itself) and the duration.
+json_ok=1
+for b in $BACKENDS; do
+	"$TCPSTAT" --netns "$NS" --backend $b --family >"$tmp/$b.json" 2>&1
+done
+for b in $BACKENDS; do
+	[ "$(json_counts "$tmp/$b.json")" = "$(json_counts "$tmp/netlink.json")" ] &&
+		jq -e --arg b "$b" '.build_info.backend == $b' "$tmp/$b.json" >/dev/null || json_ok=0
+done
+if [ $json_ok = 1 ]; then
+	ok "json --family: $BACKENDS identical (but for build_info and the duration)"
 else
-	not_ok "json --family: netlink and procfs identical" \
-		"$(cat "$tmp/netlink.json" "$tmp/procfs.json")"
+	not_ok "json --family: $BACKENDS identical" "$(cat "$tmp"/*.json)"
 fi
 
-# auto: no module on this host, so netlink (or kmod if one is loaded)
+# auto: no module on this host, so bpf where it can run, else netlink
+# (or kmod if one is loaded); build_info names it
+first=netlink
+[ -z "$bpf_skip" ] && first=bpf
+[ -e /proc/net/tcpstat_data ] && first=kmod
 "$TCPSTAT" --netns "$NS" --family >"$tmp/auto.json" 2>"$tmp/auto.err"
-if cmp -s "$tmp/auto.json" "$tmp/netlink.json"; then
-	ok "auto == netlink"
+if [ "$(json_counts "$tmp/auto.json")" = "$(json_counts "$tmp/netlink.json")" ] && [ ! -s "$tmp/auto.err" ] &&
+   jq -e --arg b "$first" '.build_info.backend == $b' "$tmp/auto.json" >/dev/null; then
+	ok "auto == netlink's counts, quietly, and says $first answered (build_info.backend)"
 else
-	not_ok "auto == netlink" "$(cat "$tmp/auto.json" "$tmp/auto.err")"
+	not_ok "auto == netlink, answered by $first" "$(cat "$tmp/auto.json" "$tmp/auto.err")"
 fi
 
 # kmod in a netns without the module: the hint, exit 3, nothing on stdout
@@ -142,7 +168,7 @@ fi
 	>"$tmp/stream" 2>"$tmp/stream.err"
 rc=$?
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/stream")" -eq 3 ] &&
-   [ "$(sort -u "$tmp/stream")" = "$(cat "$tmp/netlink.json")" ]; then
+   [ "$(json_counts "$tmp/stream" | sort -u)" = "$(json_counts "$tmp/netlink.json")" ]; then
 	ok "netlink stream: 3 identical lines"
 else
 	not_ok "netlink stream" "status $rc" "$(cat "$tmp/stream" "$tmp/stream.err")"
@@ -163,12 +189,11 @@ if wait_for 120 grep -qx ready "$tmp/fill.out"; then
 	NS=/proc/$farm_pid/ns/net
 	grep -E '^ipv[46] ' "$tmp/fill.out" >"$tmp/want"
 	total=$(awk '{ for (i = 2; i <= NF; i++) n += $i } END { print n }' "$tmp/want")
-	wait_for 10 agree
-	if cmp -s "$tmp/netlink" "$tmp/want" && cmp -s "$tmp/procfs" "$tmp/want" &&
-	   cmp -s "$tmp/ss" "$tmp/want"; then
-		ok "$total sockets: netlink == procfs == ss == sockets held"
+	if wait_for 10 agree; then
+		ok "$total sockets: ${BACKENDS// / == } == ss == /proc/net/tcp{,6} == sockets held"
 	else
-		not_ok "$total sockets: netlink == procfs == ss == sockets held" "$(cat "$tmp/want" "$tmp/netlink" "$tmp/procfs" "$tmp/ss")"
+		not_ok "$total sockets: ${BACKENDS// / == } == ss == /proc/net/tcp{,6} == sockets held" \
+			"$(cat "$tmp/want" "$tmp/netlink" "$tmp/procfs" "$tmp/ss" "$tmp/kernel")"
 	fi
 elif grep -q 'RLIMIT_NOFILE' "$tmp/fill.err"; then
 	skip "many sockets" "$(head -c 200 "$tmp/fill.err")"

@@ -83,6 +83,13 @@ require_cmd() {
 	done
 }
 
+# A JSON sample without what differs from read to read and from backend
+# to backend (the self-metrics' duration and build_info): the counts, and
+# "up".
+json_counts() {
+	jq -c 'del(.sample_duration_seconds, .build_info)' "$@"
+}
+
 # The per-family counts of a prometheus exposition on stdin, as two lines
 # "ipv4 <11 counts>" and "ipv6 <11 counts>" in the tcpstat order.
 prom_to_rows() {
@@ -168,4 +175,47 @@ ss_ports_rows() {
 # layout (null for what the backend does not know).
 json_ports_rows() {
 	jq -r '.ports[] | "ports \(.port) \(.listeners) \(.accept_queue) \(.backlog) \(.fullest_queue) \(.fullest_backlog) \(.states | [.[]] | map(tostring) | join(" "))"'
+}
+
+# The same two lines from the st column of /proc/net/tcp and tcp6 in a
+# net directory (/proc/PID/net: that process's namespace): the kernel's
+# own view, without the reporter.
+proc_rows() {
+	local dir=${1:-/proc/net} f fam
+	for f in tcp tcp6; do
+		fam=ipv4
+		[ "$f" = tcp6 ] && fam=ipv6
+		awk -v fam=$fam 'NR > 1 {
+			s = index("0102030405060708090A0B", $4)
+			if (length($4) == 2 && s % 2 == 1) c[(s + 1) / 2]++; else c[0]++
+		}
+		END {
+			line = fam
+			for (j = 1; j <= 11; j++)
+				line = line " " (c[j] + 0)
+			if (c[0])
+				line = line " unknown=" c[0]
+			print line
+		}' "$dir/$f" || return 1
+	done
+}
+
+# build_sockfarm DIR: compile tests/vm/sockfarm.c into DIR/sockfarm
+# (static if the C library allows), one ok or not_ok line; 1 on failure.
+build_sockfarm() {
+	if gcc -O2 -static -o "$1/sockfarm" "$HOST_TOP/tests/vm/sockfarm.c" 2>"$1/gcc.err" ||
+	   gcc -O2 -o "$1/sockfarm" "$HOST_TOP/tests/vm/sockfarm.c" 2>"$1/gcc.err"; then
+		ok "build sockfarm"
+	else
+		not_ok "build sockfarm" "$(cat "$1/gcc.err")"
+		return 1
+	fi
+}
+
+# Why the bpf backend cannot run here (its one line), or nothing: run it
+# first, skip its checks with the reason if it cannot.
+bpf_why_not() {
+	local err
+	err=$("$TCPSTAT" --backend bpf 2>&1 >/dev/null) && return 0
+	echo "${err:-tcpstat --backend bpf failed}"
 }

@@ -9,7 +9,8 @@
 # listeners. The netlink and procfs backends must agree with each other
 # on every field both have, netlink with `ss -tanH` on every field (a
 # listener's Recv-Q is its queue, Send-Q its limit), and both with what
-# sockfarm says it built.
+# sockfarm says it built; the bpf backend with netlink and ss on every
+# field (skipped, with the reason, where it cannot run).
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root, unshare,
 # nsenter, ip, ss, gcc, jq; promtool for its checks.
@@ -61,6 +62,9 @@ else
 	finish
 fi
 NS=/proc/$farm_pid/ns/net
+bpf_skip=$(bpf_why_not)
+BACKENDS="netlink procfs"
+[ -z "$bpf_skip" ] && BACKENDS="$BACKENDS bpf"
 grep '^ports ' "$tmp/farm.out" | sort -n -k2 >"$tmp/built"
 echo "# sockfarm services built (port listeners queue backlog fullest_queue fullest_backlog states):"
 sed 's/^/#   /' "$tmp/built"
@@ -84,15 +88,17 @@ common() {
 }
 
 views() {
-	"$TCPSTAT" --netns "$NS" --backend netlink --ports >"$tmp/netlink.json" 2>"$tmp/netlink.err" &&
-	"$TCPSTAT" --netns "$NS" --backend procfs --ports >"$tmp/procfs.json" 2>"$tmp/procfs.err" &&
-	json_ports_rows <"$tmp/netlink.json" >"$tmp/netlink" &&
-	json_ports_rows <"$tmp/procfs.json" >"$tmp/procfs" &&
+	local b
+	for b in $BACKENDS; do
+		"$TCPSTAT" --netns "$NS" --backend $b --ports >"$tmp/$b.json" 2>"$tmp/$b.err" &&
+		json_ports_rows <"$tmp/$b.json" >"$tmp/$b" || return 1
+	done
 	nsenter --net="$NS" bash -c "$(declare -f ss_ports_rows); ss_ports_rows" >"$tmp/ss"
 }
 agree() {
 	views && cmp -s "$tmp/netlink" "$tmp/ss" &&
-	[ "$(common "$tmp/netlink")" = "$(common "$tmp/procfs")" ]
+	[ "$(common "$tmp/netlink")" = "$(common "$tmp/procfs")" ] &&
+	{ [ -n "$bpf_skip" ] || cmp -s "$tmp/bpf" "$tmp/ss"; }
 }
 wait_for 10 agree
 nports=$(wc -l <"$tmp/netlink")
@@ -108,18 +114,28 @@ if [ "$(common "$tmp/netlink")" = "$(common "$tmp/procfs")" ]; then
 else
 	not_ok "procfs --ports == netlink on common fields" "$(cat "$tmp/procfs" "$tmp/procfs.err")"
 fi
+if [ -n "$bpf_skip" ]; then
+	skip "bpf --ports == ss -tanH and netlink, every field" "$bpf_skip"
+elif cmp -s "$tmp/bpf" "$tmp/ss" &&
+     [ "$(json_counts "$tmp/bpf.json")" = "$(json_counts "$tmp/netlink.json")" ]; then
+	ok "bpf --ports == ss -tanH and netlink (the whole JSON but build_info and the duration), every field"
+else
+	not_ok "bpf --ports == ss -tanH and netlink" "bpf:" "$(cat "$tmp/bpf" "$tmp/bpf.err")"
+fi
 check "procfs: backlog, fullest_queue, fullest_backlog, saturated are null" \
 	[ "$(jq -c '[.ports[] | .backlog, .fullest_queue, .fullest_backlog, .saturated] | unique' "$tmp/procfs.json")" = "[null]" ]
 
-# What sockfarm built, row for row, from both backends.
-for b in netlink procfs; do
+# What sockfarm built, row for row, from every backend.
+for b in $BACKENDS; do
 	grep -F -f <(awk '{ print "ports " $2 " " }' "$tmp/built") "$tmp/$b" >"$tmp/$b.built"
 done
-if cmp -s "$tmp/netlink.built" "$tmp/built"; then
-	ok "netlink: the services' rows == what sockfarm built"
-else
-	not_ok "netlink: the services' rows == what sockfarm built" "$(cat "$tmp/netlink.built")"
-fi
+for b in ${BACKENDS/procfs/}; do
+	if cmp -s "$tmp/$b.built" "$tmp/built"; then
+		ok "$b: the services' rows == what sockfarm built"
+	else
+		not_ok "$b: the services' rows == what sockfarm built" "$(cat "$tmp/$b.built")"
+	fi
+done
 if [ "$(common "$tmp/procfs.built")" = "$(common "$tmp/built")" ]; then
 	ok "procfs: the services' rows == what sockfarm built (but the limits)"
 else
@@ -133,7 +149,7 @@ check "the full listener (queue 3, limit 2) is saturated, no other port is" \
 # The counts of a --ports sample are the namespace's counts; the ports'
 # sockets are a part of them, their LISTEN all of them.
 "$TCPSTAT" --netns "$NS" --backend netlink --family >"$tmp/plain.json"
-if [ "$(jq -c 'del(.ports)' "$tmp/netlink.json")" = "$(jq -c '{ESTABLISHED,SYN_SENT,SYN_RECV,FIN_WAIT1,FIN_WAIT2,TIME_WAIT,CLOSE,CLOSE_WAIT,LAST_ACK,LISTEN,CLOSING}' "$tmp/plain.json")" ] &&
+if [ "$(jq -c 'del(.ports, .up, .sample_duration_seconds, .build_info)' "$tmp/netlink.json")" = "$(jq -c '{ESTABLISHED,SYN_SENT,SYN_RECV,FIN_WAIT1,FIN_WAIT2,TIME_WAIT,CLOSE,CLOSE_WAIT,LAST_ACK,LISTEN,CLOSING}' "$tmp/plain.json")" ] &&
    jq -e '. as $r | [.ports[].states] as $p | [$p[0] | keys_unsorted[] | . as $k | ([$p[][$k]] | add) <= $r[$k]] | all' "$tmp/netlink.json" >/dev/null &&
    jq -e '([.ports[].listeners] | add) == .LISTEN' "$tmp/netlink.json" >/dev/null; then
 	ok "--ports counts == plain counts; ports' sockets a part of them; LISTEN all theirs"
@@ -144,13 +160,13 @@ fi
 STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
 check "json: keys, then per port: port, listeners, queues, saturated, states (11 in order)" \
 	[ "$(jq -c '[keys_unsorted, (.ports | map(keys_unsorted) | unique), (.ports | map(.states | keys_unsorted) | unique)]' "$tmp/netlink.json")" = \
-	  "[[$STATES,\"ports\"],[[\"port\",\"listeners\",\"accept_queue\",\"backlog\",\"fullest_queue\",\"fullest_backlog\",\"saturated\",\"states\"]],[[$STATES]]]" ]
+	  "[[$STATES,\"ports\",\"up\",\"sample_duration_seconds\",\"build_info\"],[[\"port\",\"listeners\",\"accept_queue\",\"backlog\",\"fullest_queue\",\"fullest_backlog\",\"saturated\",\"states\"]],[[$STATES]]]" ]
 
 # --port: those ports only, the same rows; a port nobody listens on is absent
 # A port of the fill's listeners: the first row that is no service's (the
 # ports are ephemeral, so the fill's may sort before or among them).
 fill_port=$(awk 'NR == FNR { svc[$2] = 1; next } !($2 in svc) { print $2; exit }' "$tmp/built" "$tmp/netlink")
-for b in netlink procfs; do
+for b in $BACKENDS; do
 	"$TCPSTAT" --netns "$NS" --backend $b --port "$full,1" --port "$fill_port" |
 		json_ports_rows >"$tmp/$b.filtered"
 	grep -E "^ports ($full|$fill_port) " "$tmp/$b" >"$tmp/$b.want"
@@ -163,7 +179,7 @@ done
 
 # Prometheus and Influx
 if command -v promtool >/dev/null 2>&1; then
-	for b in netlink procfs; do
+	for b in $BACKENDS; do
 		"$TCPSTAT" --netns "$NS" --backend $b --ports --format prometheus --meta \
 			--tag dc=fra1 >"$tmp/$b.prom" 2>&1
 		if promtool check metrics <"$tmp/$b.prom" >"$tmp/promtool" 2>&1; then
@@ -184,7 +200,7 @@ check "prometheus: $((nports * 11)) port_connections, $nports of each port gauge
 	  "$(grep -c '^tcpstat_listen_queue_fullest_ratio{' "$tmp/n.prom")" -eq "$nports" ]
 "$TCPSTAT" --netns "$NS" --backend procfs --ports --format prometheus >"$tmp/p.prom"
 check "prometheus procfs: no backlog or ratio series" \
-	[ "$(grep -c 'backlog\|ratio' "$tmp/p.prom")" -eq 0 -a "$(grep -c '^tcpstat_listeners{' "$tmp/p.prom")" -eq "$nports" ]
+	[ "$(grep -c 'backlog\|fullest_ratio' "$tmp/p.prom")" -eq 0 -a "$(grep -c '^tcpstat_listeners{' "$tmp/p.prom")" -eq "$nports" ]
 "$TCPSTAT" --netns "$NS" --backend netlink --ports --format influx >"$tmp/n.influx"
 "$TCPSTAT" --netns "$NS" --backend procfs --ports --format influx >"$tmp/p.influx"
 check "influx: one tcpstat_port line per port, all fields (procfs: without the limits)" \
@@ -192,16 +208,21 @@ check "influx: one tcpstat_port line per port, all fields (procfs: without the l
 	  "$(grep -c "^tcpstat_port,port=[0-9]*,host=[^ ]* listeners=[0-9]*i,accept_queue=[0-9]*i,established=" "$tmp/p.influx")" -eq "$nports" ]
 
 # Inside the namespace, without --netns; and a short stream
-nsenter --net="$NS" "$TCPSTAT" --backend netlink --ports | json_ports_rows >"$tmp/inside"
-check "inside the netns (no --netns): the same rows" cmp -s "$tmp/inside" "$tmp/netlink"
-"$TCPSTAT" --netns "$NS" --backend procfs --ports --interval 0.1 --count 3 >"$tmp/stream" 2>"$tmp/stream.err"
-rc=$?
-if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/stream")" -eq 3 ] &&
-   [ "$(sort -u "$tmp/stream")" = "$(cat "$tmp/procfs.json")" ]; then
-	ok "procfs --ports stream: 3 identical lines"
-else
-	not_ok "procfs --ports stream" "status $rc" "$(cat "$tmp/stream.err")"
-fi
+for b in ${BACKENDS/procfs/}; do
+	nsenter --net="$NS" "$TCPSTAT" --backend $b --ports | json_ports_rows >"$tmp/inside"
+	check "$b inside the netns (no --netns): the same rows" cmp -s "$tmp/inside" "$tmp/netlink"
+done
+# (bpf: the accumulators of a past walk must not leak into the next)
+for b in ${BACKENDS/netlink/}; do
+	"$TCPSTAT" --netns "$NS" --backend $b --ports --interval 0.1 --count 3 >"$tmp/stream" 2>"$tmp/stream.err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/stream")" -eq 3 ] &&
+	   [ "$(json_counts "$tmp/stream" | sort -u)" = "$(json_counts "$tmp/$b.json")" ]; then
+		ok "$b --ports stream: 3 identical lines"
+	else
+		not_ok "$b --ports stream" "status $rc" "$(cat "$tmp/stream" "$tmp/stream.err")"
+	fi
+done
 
 kill -TERM "$fill_pid" "$farm_pid"
 wait "$fill_pid" "$farm_pid"

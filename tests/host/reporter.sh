@@ -32,8 +32,10 @@ fi
 
 tmp=$(mktemp -d /tmp/tcpstat-reporter.XXXXXX) || exit "$KSFT_FAIL"
 bg_pid=
+reader_pid=
 cleanup() {
 	[ -n "$bg_pid" ] && kill "$bg_pid" 2>/dev/null
+	[ -n "$reader_pid" ] && kill "$reader_pid" 2>/dev/null
 	umount "$tmp/full" "$tmp/ro" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -65,6 +67,7 @@ fi
 
 # ---- JSON: jq parses it, the 11 keys in order, extra keys when asked ----
 STATES='"ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING"'
+SELF='"up","sample_duration_seconds","build_info"'
 json_keys() {
 	local want=$1
 	shift
@@ -73,8 +76,15 @@ json_keys() {
 	[ "$(jq -c keys_unsorted "$tmp/json")" = "$want" ] || return 1
 	jq -e '[.[] | numbers] | all(. >= 0)' "$tmp/json" >/dev/null
 }
-check "json: exactly the 11 states in order" json_keys "[$STATES]"
-check "json --family: + ipv4, ipv6" json_keys "[$STATES,\"ipv4\",\"ipv6\"]" --family
+check "json: exactly the 11 states in order, then the self-metrics" json_keys "[$STATES,$SELF]"
+self_ok() {
+	jq -e --arg v "$("$TCPSTAT" --version | cut -d' ' -f2)" \
+		'.up == 1 and .sample_duration_seconds > 0 and .sample_duration_seconds < 60 and
+		 .build_info.version == $v and (.build_info.backend | IN("kmod", "bpf", "netlink", "procfs"))' \
+		"$tmp/json" >/dev/null
+}
+check "json: up 1, a duration, the version and the backend that answered" self_ok
+check "json --family: + ipv4, ipv6" json_keys "[$STATES,\"ipv4\",\"ipv6\",$SELF]" --family
 check "json --family: each family has the 11 states" \
 	[ "$(jq -c '[.ipv4, .ipv6 | keys_unsorted]' "$tmp/json")" = "[[$STATES],[$STATES]]" ]
 jq_true() {
@@ -83,7 +93,7 @@ jq_true() {
 check "json --family: totals are ipv4 + ipv6" \
 	jq_true '. as $r | [.ipv4 | keys_unsorted[] | . as $k | ($r[$k] == $r.ipv4[$k] + $r.ipv6[$k])] | all' "$tmp/json"
 check "json --meta --tag: + timestamp, host, tags" \
-	json_keys "[$STATES,\"timestamp\",\"host\",\"tags\"]" --meta --tag dc=fra1 --tag rack=r2
+	json_keys "[$STATES,$SELF,\"timestamp\",\"host\",\"tags\"]" --meta --tag dc=fra1 --tag rack=r2
 check "json --meta: host is the host name, tags as given" \
 	jq_true --arg h "$(uname -n)" '.host == $h and .tags == {"dc": "fra1", "rack": "r2"}' "$tmp/json"
 
@@ -131,7 +141,8 @@ else
 fi
 
 # a stream on the full tmpfs: reported once, goes on, recovers
-"$TCPSTAT" --output "$tmp/full/tcpstat.json" --interval 0.05 >/dev/null 2>"$tmp/stream.err" &
+: >"$tmp/stream.err"
+"$TCPSTAT" --output "$tmp/full/tcpstat.json" --interval 0.05 >/dev/null 2>>"$tmp/stream.err" &
 bg_pid=$!
 wait_for 10 grep -q 'No space left' "$tmp/stream.err"
 sleep 0.3 # several more failing samples: they must not be reported again
@@ -204,9 +215,13 @@ timeout 20 "$TCPSTAT" --format prometheus 2>"$tmp/err" | head -n 1 >/dev/null
 rc=${PIPESTATUS[0]}
 check "single shot into a closed pipe: exit 0" [ "$rc" -eq 0 -a ! -s "$tmp/err" ]
 
-# ---- SIGTERM / SIGINT mid-stream: exit 0, only whole lines ----
+# ---- SIGTERM / SIGINT mid-stream: exit 0, only whole expositions ----
 three_samples() {
-	[ "$(grep -c '^# TYPE' "$1" 2>/dev/null)" -ge 3 ]
+	[ "$(grep -c '^# EOF$' "$1" 2>/dev/null)" -ge 3 ]
+}
+# first_exposition FILE: the lines up to the first "# EOF"
+first_exposition() {
+	sed '/^# EOF$/q' "$1"
 }
 for sig in TERM INT; do
 	"$TCPSTAT" --interval 0.05 --format prometheus --tag run=sig$sig >"$tmp/sig$sig.out" 2>"$tmp/sig$sig.err" &
@@ -216,24 +231,25 @@ for sig in TERM INT; do
 	wait "$bg_pid"
 	rc=$?
 	bg_pid=
-	lines=$(wc -l <"$tmp/sig$sig.out")
+	samples=$(grep -c '^# EOF$' "$tmp/sig$sig.out")
 	# (a loaded machine may miss a deadline: that note is all stderr may hold)
-	if [ "$rc" -eq 0 ] && ! grep -qv 'fell behind' "$tmp/sig$sig.err" && [ $((lines % 24)) -eq 0 ] &&
-	   [ "$(tail -c 1 "$tmp/sig$sig.out" | od -An -c | tr -d ' ')" = '\n' ] &&
-	   { ! command -v promtool >/dev/null || head -n 24 "$tmp/sig$sig.out" | promtool check metrics >/dev/null 2>&1; }; then
-		ok "SIG$sig mid-stream: exit 0, $((lines / 24)) whole expositions"
+	if [ "$rc" -eq 0 ] && ! grep -qv 'fell behind' "$tmp/sig$sig.err" &&
+	   [ "$(tail -n 1 "$tmp/sig$sig.out")" = "# EOF" ] &&
+	   [ "$(grep -c '^# HELP tcpstat_connections ' "$tmp/sig$sig.out")" -eq "$samples" ] &&
+	   { ! command -v promtool >/dev/null || first_exposition "$tmp/sig$sig.out" | promtool check metrics >/dev/null 2>&1; }; then
+		ok "SIG$sig mid-stream: exit 0, $samples whole expositions, each ending with # EOF"
 	else
-		not_ok "SIG$sig mid-stream" "status $rc, $lines lines" "$(cat "$tmp/sig$sig.err")"
+		not_ok "SIG$sig mid-stream" "status $rc, $samples samples" "$(cat "$tmp/sig$sig.err")"
 	fi
 done
 
 # ---- a blocked stdout: missed samples skipped (said once), never queued ----
-# Samples of ~67 KB (a padded tag) into a pipe of 64 KiB whose reader
+# Samples of ~100 KB (a padded tag) into a pipe of 64 KiB whose reader
 # holds it open without reading for 1.5 s, then drains it.
 mkfifo "$tmp/fifo"
 (exec 3<"$tmp/fifo"; sleep 1.5; cat <&3 >"$tmp/slow.out") &
 reader_pid=$!
-big=$(head -c 3000 /dev/zero | tr '\0' x)
+big=$(head -c 3000 /dev/zero | tr '\0' x)  # 3 KB on each of 33 lines
 "$TCPSTAT" --interval 0.01 --format prometheus --tag "pad=$big" >"$tmp/fifo" 2>"$tmp/slow.err" &
 bg_pid=$!
 wait_for 10 [ -s "$tmp/slow.out" ]
@@ -243,9 +259,9 @@ wait "$bg_pid"
 rc=$?
 bg_pid=
 wait "$reader_pid"
-samples=$(grep -c '^# TYPE' "$tmp/slow.out")
+samples=$(grep -c '^# EOF$' "$tmp/slow.out")
 behind=$(grep -c 'fell behind' "$tmp/slow.err")
-whole=$(($(wc -l <"$tmp/slow.out") % 24))
+whole=$([ "$(tail -n 1 "$tmp/slow.out")" = "# EOF" ] && echo 0 || echo 1)
 # Unblocked for 0.5 s it writes ~50 samples; had the ~150 deadlines missed
 # while blocked been queued, they would come on top.
 if [ "$rc" -eq 0 ] && [ "$behind" -eq 1 ] && [ "$whole" -eq 0 ] &&
@@ -253,6 +269,93 @@ if [ "$rc" -eq 0 ] && [ "$behind" -eq 1 ] && [ "$whole" -eq 0 ] &&
 	ok "blocked stdout: 'fell behind' said once, $samples samples, none queued"
 else
 	not_ok "blocked stdout" "status $rc, behind $behind, samples $samples" "$(cat "$tmp/slow.err")"
+fi
+
+# ---- a reader that stalls for good: SIGTERM still ends the stream ----
+# Samples bigger than the pipe (a padded tag), a reader that opens the
+# pipe and reads nothing until told: tcpstat is blocked in the middle of a
+# sample when SIGTERM comes. It must be gone within a second or so, exit
+# 0, and what it wrote is whole samples, then at most one cut one (no
+# newline at its end; without its "# EOF" in Prometheus).
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# the pipe holds 64 KiB: full when tcpstat has written more
+blocked() {
+	[ "$(awk '/^wchar:/ { print $2 }' "/proc/$1/io" 2>/dev/null || echo 0)" -ge 65536 ]
+}
+for fmt in prometheus json; do
+	# prometheus: 33 lines of 100 KB; json: lines of 20 KB, some whole
+	pad=$(head -c $([ $fmt = json ] && echo 20000 || echo 100000) /dev/zero | tr '\0' p)
+	rm -f "$tmp/stall.fifo" "$tmp/stall.go" "$tmp/stall.out"
+	mkfifo "$tmp/stall.fifo"
+	(exec 3<"$tmp/stall.fifo"; while [ ! -e "$tmp/stall.go" ]; do sleep 0.05; done
+	 cat <&3 >"$tmp/stall.out") &
+	reader_pid=$!
+	"$TCPSTAT" --interval 0.01 --format $fmt --tag "pad=$pad" >"$tmp/stall.fifo" 2>"$tmp/stall.err" &
+	bg_pid=$!
+	wait_for 10 blocked "$bg_pid"
+	sleep 0.2 # blocked for good, not just between two chunks
+	start=$(date +%s%N)
+	kill -TERM "$bg_pid"
+	wait_for 5 gone "$bg_pid"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	if gone "$bg_pid"; then
+		wait "$bg_pid"
+		rc=$?
+	else
+		rc=timeout
+		kill -KILL "$bg_pid"
+		wait "$bg_pid" 2>/dev/null
+	fi
+	bg_pid=
+	touch "$tmp/stall.go"
+	wait "$reader_pid"
+	last=$(tail -c 1 "$tmp/stall.out" | od -An -c | tr -d ' ')
+	whole=1
+	if [ $fmt = json ]; then
+		# every line with its newline is a whole sample
+		head -n "$(wc -l <"$tmp/stall.out")" "$tmp/stall.out" | jq -e .up >/dev/null 2>&1 || whole=0
+		n=$(wc -l <"$tmp/stall.out")
+	else
+		# an exposition is whole when its "# EOF" came; the rest was cut
+		n=$(grep -c '^# EOF$' "$tmp/stall.out")
+		if [ "$n" -ge 1 ] && command -v promtool >/dev/null 2>&1; then
+			first_exposition "$tmp/stall.out" | promtool check metrics >/dev/null 2>&1 || whole=0
+		fi
+		[ "$(tail -n 1 "$tmp/stall.out")" != "# EOF" ] || last=eof
+	fi
+	if [ "$rc" = 0 ] && [ "$ms" -le 1500 ] && [ "$whole" -eq 1 ] && [ -s "$tmp/stall.out" ] &&
+	   ! grep -qv 'fell behind' "$tmp/stall.err"; then
+		ok "$fmt stream, reader stalled: SIGTERM ends it in $ms ms, exit 0, $n whole samples, $(case $last in eof|'\n') echo "none cut" ;; *) echo "then one cut" ;; esac)"
+	else
+		not_ok "$fmt stream, reader stalled: SIGTERM ends it within a second" \
+			"status $rc after $ms ms, whole $whole" "$(cat "$tmp/stall.err")"
+	fi
+done
+
+# ---- a host name that is not printable: refused where it would be written ----
+if unshare --uts true 2>/dev/null; then
+	host_run() {
+		unshare --uts sh -c 'printf "web\tone" >/proc/sys/kernel/hostname && exec "$@"' sh \
+			"$TCPSTAT" "$@" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+	}
+	for args in "--format influx" "--format prometheus --meta" "--meta"; do
+		# shellcheck disable=SC2086
+		host_run $args
+		if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] &&
+		   [ "$(head -n 1 "$tmp/err")" = 'tcpstat: the host name "web\x09one" holds a control character or is not UTF-8; name the host with --tag host=NAME' ]; then
+			ok "host name with a tab, $args: exit 2, says so (escaped), nothing written"
+		else
+			not_ok "host name with a tab, $args: exit 2" "status $rc" "$(cat -A "$tmp/out" "$tmp/err" | head -5)"
+		fi
+	done
+	host_run --format influx --tag host=web1
+	check "host name with a tab, --tag host=web1: the tag is used" \
+		[ "$rc" -eq 0 -a "$(grep -c ',host=web1 ' "$tmp/out")" -eq 3 ]
+	host_run --format prometheus
+	check "host name with a tab, not written (prometheus without --meta): fine" [ "$rc" -eq 0 ]
+else
+	skip "host name with a control character" "unshare --uts not permitted"
 fi
 
 finish

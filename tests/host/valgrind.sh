@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # valgrind.sh - the reporter under valgrind's memcheck for a long stream:
-# 300 samples each of the netlink and procfs backends with every view
+# 300 samples each of the bpf (where it can run), netlink and procfs
+# backends with every view
 # (--family --meta --tags, --ports, --all-netns), in a namespace holding
 # sockets in every state, written both to a pipe and with --output. Any
 # invalid access, uninitialised use or leak fails (--error-exitcode).
@@ -34,10 +35,18 @@ ns=/proc/$holder/ns/net
 
 memcheck() {
 	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+		--suppressions="$HOST_TOP/tests/host/valgrind-libbpf.supp" \
 		--errors-for-leak-kinds=definite,indirect --track-fds=no "$TCPSTAT" "$@"
 }
 
-for backend in netlink procfs; do
+BACKENDS="netlink procfs"
+bpf_skip=$(bpf_why_not)
+if [ -z "$bpf_skip" ]; then
+	BACKENDS="bpf $BACKENDS"
+else
+	skip "memcheck: the bpf backend" "$bpf_skip"
+fi
+for backend in $BACKENDS; do
 	memcheck --netns "$ns" --backend "$backend" --interval 0.01 --count 300 \
 		--family --meta --tag run=valgrind >"$tmp/out" 2>"$tmp/err"
 	rc=$?

@@ -10,7 +10,10 @@
 # sockfarm (--netns), which holds only the sockets sockfarm built, so the
 # scraped tcpstat_connections must equal them exactly. Scrapes during
 # rewrites must never see a partial file, and the file's mtime must move
-# with the interval.
+# with the interval. Then, as make install-systemd sets it up (the
+# textfile a link to /run/tcpstat/tcpstat.prom): tcpstat writes through
+# the link, and when its source fails node_exporter serves tcpstat_up 0
+# and no counts, never the last ones.
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root (netns).
 #   TCPSTAT=user/tcpstat bash tests/integration/node-exporter.sh
@@ -46,6 +49,7 @@ textdir=$tmp/textfile
 mkdir -p "$textdir"
 bg tcpstat "$TCPSTAT" --format prometheus --interval 1 --netns "$FARM_NS" \
 	--output "$textdir/tcpstat.prom"
+TCPSTAT_PID=$BG_LAST
 if wait_for 10 test -s "$textdir/tcpstat.prom"; then
 	ok "tcpstat writes $textdir/tcpstat.prom"
 else
@@ -66,6 +70,10 @@ n=$(grep -c '^tcpstat_connections{' "$tmp/scrape")
 check "the scrape has 22 tcpstat_connections samples (2 families x 11 states)" [ "$n" -eq 22 ]
 check "with tcpstat's HELP and TYPE gauge" grep -qx '# TYPE tcpstat_connections gauge' "$tmp/scrape"
 check "node_textfile_scrape_error is 0" grep -qx 'node_textfile_scrape_error 0' "$tmp/scrape"
+check "tcpstat_up is 1" grep -qx 'tcpstat_up 1' "$tmp/scrape"
+check "tcpstat_build_info names the version and the backend that answered (netlink)" \
+	grep -qx "tcpstat_build_info{backend=\"netlink\",version=\"$("$TCPSTAT" --version | cut -d' ' -f2)\"} 1" "$tmp/scrape"
+check "tcpstat_sample_duration_seconds is there" grep -q '^tcpstat_sample_duration_seconds [0-9]' "$tmp/scrape"
 prom_to_rows <"$tmp/scrape" >"$tmp/scraped.view"
 if cmp -s "$tmp/scraped.view" "$tmp/farm.view"; then
 	ok "scraped tcpstat_connections equal the sockets sockfarm built"
@@ -110,5 +118,32 @@ check "tcpstat left no temporary file behind" \
 farm_stop
 changed() { scrape_rows "$url" >"$tmp/after.view" && ! cmp -s "$tmp/after.view" "$tmp/farm.view"; }
 check "after the sockets close, the scraped counts change" wait_for 10 changed
+
+# As make install-systemd sets it up: the textfile is a link to the file
+# the service writes. tcpstat --output on the link writes its target.
+kill -TERM "$TCPSTAT_PID"
+bg_wait "$TCPSTAT_PID"
+mkdir -p "$tmp/run" "$tmp/fake/net"
+rm -f "$textdir/tcpstat.prom"
+ln -s "$tmp/run/tcpstat.prom" "$textdir/tcpstat.prom"
+cp "$INTEG_TOP/tests/fixtures/proc-basic/net/tcpstat_data" "$tmp/fake/net/"
+bg fixture "$TCPSTAT" --proc "$tmp/fake" --backend kmod --format prometheus --interval 0.2 \
+	--output "$textdir/tcpstat.prom"
+scrape_has() {
+	curl -fsS --max-time 5 "$url" >"$tmp/scrape" 2>/dev/null &&
+		grep -qx 'node_textfile_scrape_error 0' "$tmp/scrape" &&
+		grep -qx "tcpstat_up $1" "$tmp/scrape" &&
+		[ "$(grep -c '^tcpstat_connections{' "$tmp/scrape")" -eq "$2" ]
+}
+check "through the link: node_exporter scrapes it (tcpstat_up 1, 22 counts)" wait_for 10 scrape_has 1 22
+check "the link is still a link, its target a file" [ -L "$textdir/tcpstat.prom" -a -f "$tmp/run/tcpstat.prom" ]
+check "no temporary file by the link or by the target" \
+	[ "$(ls -A "$textdir")" = tcpstat.prom -a "$(ls -A "$tmp/run")" = tcpstat.prom ]
+# The source fails: the next scrape says so, with no old number.
+rm "$tmp/fake/net/tcpstat_data"
+check "source gone: node_exporter serves tcpstat_up 0 and no tcpstat_connections" \
+	wait_for 10 scrape_has 0 0
+cp "$INTEG_TOP/tests/fixtures/proc-basic/net/tcpstat_data" "$tmp/fake/net/"
+check "source back: tcpstat_up 1 and the counts again" wait_for 10 scrape_has 1 22
 
 finish

@@ -29,6 +29,8 @@ top=$(cd "$here/../.." && pwd)
 # Everything the tests use, installed once here (each test also checks
 # its own part, so it runs alone too).
 need_host_pkgs make gcc libc6-dev pkg-config libjson-c-dev libmnl-dev \
+	libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
+	clang llvm libbpf-dev bpftool \
 	iproute2 util-linux procps kmod curl jq \
 	prometheus prometheus-node-exporter \
 	dpkg-dev debhelper dh-dkms lintian \

@@ -29,29 +29,54 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-n=0
-failed=0
-echo "TAP version 13"
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do
-		echo "#   $line"
-	done
-}
+# shellcheck source=tests/unit/lib.sh
+. "$TOP/tests/unit/lib.sh"
 
 # run ARGS...: stdout to $tmp/out, stderr to $tmp/err, status in $rc
+# (124 if it hangs: a test fails, never waits for ever); as the user
+# $runas sets ("setpriv ..."), if any
+runas=
 run() {
-	"$TCPSTAT" "$@" >"$tmp/out" 2>"$tmp/err"
+	# shellcheck disable=SC2086
+	$runas timeout 60 "$TCPSTAT" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+}
+
+# norm FILE: the output with what changes from run to run fixed: the
+# sample duration as 0, an Influx timestamp as TIMESTAMP
+norm() {
+	sed -E 's/("sample_duration_seconds":)[-0-9.e+]+/\10/
+		s/^(tcpstat_sample_duration_seconds(\{[^}]*\})?) [-0-9.e+]+$/\1 0/
+		s/(,duration_seconds=)[-0-9.e+]+/\10/
+		s/ [0-9]{19}$/ TIMESTAMP/' "$1"
+}
+
+# expected FILE ARGS...: an expected output, with the backend the
+# arguments ask for (auto: kmod, which the fixtures have) and the version
+expected() {
+	f=$1 backend=kmod prev=
+	shift
+	for a in "$@"; do
+		[ "$prev" = --backend ] && backend=$a
+		prev=$a
+	done
+	sed "s/@BACKEND@/$backend/g; s/@VERSION@/$VERSION/g" "$f"
+}
+
+# self_json BACKEND: the self-metrics a JSON sample read by BACKEND ends
+# with (normalised)
+self_json() {
+	printf ',"up":1,"sample_duration_seconds":0,"build_info":{"version":"%s","backend":"%s"}' \
+		"$VERSION" "$1"
+}
+
+# same_as FILE WANT ARGS...: FILE (normalised) is the expected WANT
+same_as() {
+	got=$1 want=$2
+	shift 2
+	norm "$got" >"$tmp/norm.got"
+	expected "$want" "$@" >"$tmp/norm.want"
+	cmp -s "$tmp/norm.got" "$tmp/norm.want"
 }
 
 # expect_output DESC FILE ARGS...: exit 0, stdout == FILE, stderr empty
@@ -59,11 +84,11 @@ expect_output() {
 	desc=$1 want=$2
 	shift 2
 	run "$@"
-	if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$want" && [ ! -s "$tmp/err" ]; then
+	if [ "$rc" -eq 0 ] && same_as "$tmp/out" "$want" "$@" && [ ! -s "$tmp/err" ]; then
 		ok "$desc"
 	else
 		not_ok "$desc" "status $rc" "stdout: $(head -c 300 "$tmp/out")" \
-			"want:   $(head -c 300 "$want")" "stderr: $(cat "$tmp/err")"
+			"want:   $(head -c 300 "$tmp/norm.want")" "stderr: $(cat "$tmp/err")"
 	fi
 }
 
@@ -137,9 +162,8 @@ expect_output "prometheus: --meta host and escaped --tag labels" "$EXP/basic-tag
 
 run --proc "$B" --backend procfs --format influx --tag host=fixture --tag 'dc=fra 1,a=b'
 now=$(date +%s)
-sed -E 's/ [0-9]{19}$/ TIMESTAMP/' "$tmp/out" >"$tmp/influx"
 ts=$(head -n 1 "$tmp/out" | awk '{ print substr($NF, 1, 10) }')
-if [ "$rc" -eq 0 ] && cmp -s "$tmp/influx" "$EXP/basic.influx" &&
+if [ "$rc" -eq 0 ] && same_as "$tmp/out" "$EXP/basic.influx" --backend procfs &&
    [ $((now - ts)) -ge 0 ] && [ $((now - ts)) -le 60 ]; then
 	ok "influx: exact lines, escaped tags, ns timestamp of now"
 else
@@ -151,16 +175,17 @@ run --proc "$B" --backend kmod --meta --tag a=1 --tag b=x/y
 line=$(cat "$tmp/out")
 host=$(uname -n)
 case $line in
-*'"LISTEN":4,"CLOSING":1,"timestamp":"'????-??-??T??:??:??.???'Z","host":"'"$host"'","tags":{"a":"1","b":"x/y"}}')
+*'"LISTEN":4,"CLOSING":1,"up":1,"sample_duration_seconds":'*',"build_info":{"version":"'"$VERSION"'","backend":"kmod"},"timestamp":"'????-??-??T??:??:??.???'Z","host":"'"$host"'","tags":{"a":"1","b":"x/y"}}')
 	ok "json --meta --tag: timestamp, host, tags" ;;
 *)
-	not_ok "json --meta --tag: timestamp, host, tags" "$line" ;;
+	not_ok "json --meta --tag: timestamp, host, backend, tags" "$line" ;;
 esac
 
 if command -v jq >/dev/null 2>&1; then
 	run --proc "$B" --backend kmod --family --meta --tag k=v
 	keys=$(jq -c keys_unsorted "$tmp/out" 2>&1)
-	if [ "$keys" = '["ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING","ipv4","ipv6","timestamp","host","tags"]' ]; then
+	if [ "$keys" = '["ESTABLISHED","SYN_SENT","SYN_RECV","FIN_WAIT1","FIN_WAIT2","TIME_WAIT","CLOSE","CLOSE_WAIT","LAST_ACK","LISTEN","CLOSING","ipv4","ipv6","up","sample_duration_seconds","build_info","timestamp","host","tags"]' ] &&
+	   jq -e --arg v "$VERSION" '.up == 1 and (.sample_duration_seconds | type == "number" and . >= 0) and .build_info == {"version": $v, "backend": "kmod"}' "$tmp/out" >/dev/null; then
 		ok "json parses with jq, keys in order"
 	else
 		not_ok "json parses with jq, keys in order" "$keys"
@@ -187,8 +212,7 @@ expect_influx() {
 	desc=$1 want=$2
 	shift 2
 	run "$@"
-	sed -E 's/ [0-9]{19}$/ TIMESTAMP/' "$tmp/out" >"$tmp/influx"
-	if [ "$rc" -eq 0 ] && cmp -s "$tmp/influx" "$want" && [ ! -s "$tmp/err" ] &&
+	if [ "$rc" -eq 0 ] && same_as "$tmp/out" "$want" "$@" && [ ! -s "$tmp/err" ] &&
 	   [ "$(cut -d' ' -f3 "$tmp/out" | sort -u | wc -l)" -eq 1 ]; then
 		ok "$desc"
 	else
@@ -205,7 +229,7 @@ if command -v jq >/dev/null 2>&1; then
 	# every field both have: equal; the procfs-only nulls are exactly the limits
 	"$TCPSTAT" --proc "$P" --backend kmod --ports --family >"$tmp/k.json" 2>&1
 	"$TCPSTAT" --proc "$P" --backend procfs --ports --family >"$tmp/p.json" 2>&1
-	common='del(.ports[].backlog, .ports[].fullest_queue, .ports[].fullest_backlog, .ports[].saturated)'
+	common='del(.ports[].backlog, .ports[].fullest_queue, .ports[].fullest_backlog, .ports[].saturated, .sample_duration_seconds, .build_info)'
 	if [ "$(jq -c "$common" "$tmp/k.json")" = "$(jq -c "$common" "$tmp/p.json")" ] &&
 	   [ "$(jq -c '[.ports[] | [.backlog, .fullest_queue, .fullest_backlog, .saturated]] | flatten | unique' "$tmp/p.json")" = '[null]' ] &&
 	   [ "$(jq -c '[.ports[] | .saturated]' "$tmp/k.json")" = '[false,true,false]' ] &&
@@ -245,14 +269,14 @@ expect_error "procfs --ports: a short row is an error with its line" 3 \
 
 run --proc "$P" --backend procfs --ports --interval 0.05 --count 2
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ] &&
-   [ "$(sort -u "$tmp/out")" = "$(cat "$EXP/ports-procfs.json")" ]; then
+   [ "$(norm "$tmp/out" | sort -u)" = "$(expected "$EXP/ports-procfs.json" --backend procfs)" ]; then
 	ok "--ports --interval --count 2: two NDJSON lines"
 else
 	not_ok "--ports --interval" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
 fi
 mkdir -p "$tmp/portsout"
 run --proc "$P" --backend kmod --ports --format prometheus --output "$tmp/portsout/p.prom"
-if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && cmp -s "$tmp/portsout/p.prom" "$EXP/ports.prom"; then
+if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && same_as "$tmp/portsout/p.prom" "$EXP/ports.prom"; then
 	ok "--ports --output: the file holds the exposition"
 else
 	not_ok "--ports --output" "status $rc" "$(cat "$tmp/err")"
@@ -287,8 +311,8 @@ if [ -n "$self_ino" ]; then
 	ln -s /proc/self/ns/net "$tmp/names/blue"
 	: >"$tmp/names/stale"
 	run --proc "$tmp/nsproc" --backend kmod --all-netns --run-netns "$tmp/names"
-	want="{\"netns\":[{\"inode\":1,\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0},{\"inode\":$self_ino,\"name\":\"blue\",\"ESTABLISHED\":1,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0}]}"
-	if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$want" ]; then
+	want="{\"netns\":[{\"inode\":1,\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0},{\"inode\":$self_ino,\"name\":\"blue\",\"ESTABLISHED\":1,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0}]$(self_json kmod)}"
+	if [ "$rc" -eq 0 ] && [ "$(norm "$tmp/out")" = "$want" ]; then
 		ok "--run-netns: a namespace's name (the first of its names), none for others"
 	else
 		not_ok "--run-netns names" "$(cat "$tmp/out" "$tmp/err")" "want: $want"
@@ -323,9 +347,9 @@ expect_error "kmod --all-netns: a namespace's rows apart" 3 \
 
 run --proc "$NS" --backend kmod --all-netns --run-netns "$tmp/no-names" --format prometheus \
 	--interval 0.05 --count 2
-if [ "$rc" -eq 0 ] && [ "$(grep -c '^# TYPE' "$tmp/out")" -eq 2 ] &&
-   [ "$(wc -l <"$tmp/out")" -eq $((2 * $(wc -l <"$EXP/netns.prom"))) ]; then
-	ok "--all-netns --interval --count 2: two expositions"
+{ expected "$EXP/netns.prom"; echo "# EOF"; expected "$EXP/netns.prom"; echo "# EOF"; } >"$tmp/want"
+if [ "$rc" -eq 0 ] && [ "$(norm "$tmp/out")" = "$(cat "$tmp/want")" ]; then
+	ok "--all-netns --interval --count 2: two expositions, each ending with # EOF"
 else
 	not_ok "--all-netns --interval" "status $rc" "$(cat "$tmp/err")"
 fi
@@ -364,6 +388,35 @@ if [ -n "$as_nobody" ] && $as_nobody test -x "$TCPSTAT" 2>/dev/null &&
 			not_ok "$b --all-netns without CAP_SYS_ADMIN" "status $rc" "$(cat "$tmp/err")"
 		fi
 	done
+	# auto: one line that says why, not one per backend tried (the
+	# module's file is root-only; the others need CAP_SYS_ADMIN)
+	# shellcheck disable=SC2086
+	$as_nobody "$TCPSTAT" --all-netns >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	   grep -q 'CAP_SYS_ADMIN: run as root)$' "$tmp/err"; then
+		ok "auto --all-netns without privilege: exit 3, one line naming the reason"
+	else
+		not_ok "auto --all-netns without privilege: one line" "status $rc" "$(cat "$tmp/err")"
+	fi
+	ln -s /proc/self "$tmp/rootonly/self"
+	runas=$as_nobody
+	expect_error "auto --all-netns, module loaded, not root: exit 3, one line naming the reason" 3 \
+		"tcpstat: --all-netns: $tmp/rootonly/net/tcpstat_netns: Permission denied (only root may read it; entering every network namespace instead needs CAP_SYS_ADMIN: run as root)" \
+		--proc "$tmp/rootonly" --all-netns
+	runas=
+	# bpf without CAP_BPF and CAP_PERFMON: one line, before any sample
+	for args in "" "--all-netns" "--ports"; do
+		# shellcheck disable=SC2086
+		$as_nobody "$TCPSTAT" --backend bpf $args --interval 1 >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] &&
+		   [ "$(cat "$tmp/err")" = "tcpstat: bpf: the bpf backend needs CAP_BPF and CAP_PERFMON, or root (it loads a BPF program)" ]; then
+			ok "bpf ${args:+$args }without CAP_BPF and CAP_PERFMON: exit 3 at once, one line, even for a stream"
+		else
+			not_ok "bpf ${args:+$args }without CAP_BPF and CAP_PERFMON" "status $rc" "$(cat "$tmp/err")"
+		fi
+	done
 else
 	ok "--all-netns without privilege # SKIP cannot run as an unprivileged user here"
 fi
@@ -399,11 +452,31 @@ expect_error "procfs: no header" 3 \
 	--proc "$FIX/proc-procfs-noheader" --backend procfs
 expect_error "procfs: short tcp6 row" 3 \
 	"tcpstat: $FIX/proc-procfs-bad6/net/tcp6:6: row has no st field" \
-	--proc "$FIX/proc-procfs-bad6" --backend procfs --output "$tmp/never"
-if [ ! -e "$tmp/never" ]; then
-	ok "source error: --output file not created"
+	--proc "$FIX/proc-procfs-bad6" --backend procfs --output "$tmp/failed.json"
+# a failed sample replaces the --output file with one that says so, no counts
+if [ "$(norm "$tmp/failed.json")" = '{"up":0,"sample_duration_seconds":0,"build_info":{"version":"'"$VERSION"'","backend":"procfs"}}' ]; then
+	ok "source error: the --output file says up 0, without counts"
 else
-	not_ok "source error: --output file not created"
+	not_ok "source error: the --output file says up 0, without counts" "$(cat "$tmp/failed.json")"
+fi
+mkdir -p "$tmp/stale"
+"$TCPSTAT" --proc "$B" --backend kmod --format prometheus --output "$tmp/stale/t.prom" 2>/dev/null
+run --proc "$FIX/proc-kmod-truncated" --backend kmod --format prometheus --output "$tmp/stale/t.prom"
+if [ "$rc" -eq 3 ] && grep -qx 'tcpstat_up 0' "$tmp/stale/t.prom" &&
+   ! grep -q '^tcpstat_connections' "$tmp/stale/t.prom" &&
+   grep -qx 'tcpstat_build_info{version="'"$VERSION"'",backend="kmod"} 1' "$tmp/stale/t.prom" &&
+   { ! command -v promtool >/dev/null || promtool check metrics <"$tmp/stale/t.prom" >/dev/null 2>&1; } &&
+   [ "$(ls -A "$tmp/stale")" = t.prom ]; then
+	ok "source error: an old --output exposition is replaced by tcpstat_up 0, no old counts"
+else
+	not_ok "source error: old --output exposition replaced" "status $rc" "$(cat "$tmp/stale/t.prom" "$tmp/err")"
+fi
+run --netns /etc/passwd --format influx --tag host=h --output "$tmp/stale/t.influx"
+if [ "$rc" -eq 3 ] && [ "$(norm "$tmp/stale/t.influx")" = \
+	"tcpstat_sample,backend=none,version=$VERSION,host=h up=0i,duration_seconds=0 TIMESTAMP" ]; then
+	ok "no sample at all (--netns fails): the --output file says up 0, backend none"
+else
+	not_ok "no sample at all: --output up 0" "status $rc" "$(cat "$tmp/stale/t.influx" "$tmp/err")"
 fi
 
 run --proc "$FIX/proc-no-tcp6" --backend procfs --family
@@ -418,6 +491,48 @@ expect_error "--netns: not a network namespace" 3 \
 expect_error "--netns: missing path" 3 \
 	"tcpstat: $tmp/no-such-ns: No such file or directory" --netns "$tmp/no-such-ns"
 
+# A FIFO (or any file that is not a regular one) where a /proc file
+# should be: refused at once, never read (a FIFO would block for ever).
+mkdir -p "$tmp/fifo/net"
+mkfifo "$tmp/fifo/net/tcpstat_data" "$tmp/fifo/net/tcp"
+expect_error "kmod: a FIFO in place of tcpstat_data is refused, never read" 3 \
+	"tcpstat: $tmp/fifo/net/tcpstat_data: not a regular file (a FIFO, device, socket or directory)" \
+	--proc "$tmp/fifo" --backend kmod
+expect_error "procfs: a FIFO in place of tcp is refused, never read" 3 \
+	"tcpstat: $tmp/fifo/net/tcp: not a regular file (a FIFO, device, socket or directory)" \
+	--proc "$tmp/fifo" --backend procfs
+
+# The bytes of a garbled file (and a path) never reach the terminal raw.
+mkdir -p "$tmp/garbled/net" "$tmp/tab	dir/net"
+printf 'tcpstat 1 0.1.0\nstates family ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\nstates ipv4 1 1 1 1 1 1 1 1 1 1 \033[2J\377\nend\n' \
+	>"$tmp/garbled/net/tcpstat_data"
+expect_error "garbled bytes in a message are escaped" 3 \
+	"tcpstat: $tmp/garbled/net/tcpstat_data:3: states ipv4 CLOSING: count \"\\x1b[2J\\xff\" is not a decimal number" \
+	--proc "$tmp/garbled" --backend kmod
+expect_error "a control character in a path is escaped" 3 \
+	"tcpstat: $tmp/tab\\x09dir/net/tcp: No such file or directory" \
+	--proc "$tmp/tab	dir" --backend procfs
+
+# A total that does not fit is the source's error, never wrapped.
+mkdir -p "$tmp/huge/net"
+printf 'tcpstat 1 0.1.0\nstates family ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING\nstates ipv4 18446744073709551615 0 0 0 0 0 0 0 0 1 0\nstates ipv6 5 0 0 0 0 0 0 0 0 1 0\nend\n' \
+	>"$tmp/huge/net/tcpstat_data"
+for f in json prometheus influx; do
+	expect_error "a total above 2^64-1 ($f): exit 3" 3 \
+		"tcpstat: $tmp/huge/net/tcpstat_data: ESTABLISHED: the total of ipv4 18446744073709551615 and ipv6 5 does not fit in 64 bits" \
+		--proc "$tmp/huge" --backend kmod --format $f
+done
+sed -i 's/^states ipv6 5 /states ipv6 0 /' "$tmp/huge/net/tcpstat_data"
+expect_error "influx: a count above 2^63-1 does not fit its integers: exit 3" 3 \
+	"tcpstat: $tmp/huge/net/tcpstat_data: ESTABLISHED ipv4: 18446744073709551615 does not fit an Influx integer (at most 9223372036854775807)" \
+	--proc "$tmp/huge" --backend kmod --format influx
+run --proc "$tmp/huge" --backend kmod --format prometheus
+if [ "$rc" -eq 0 ] && grep -qx 'tcpstat_connections{family="ipv4",state="established"} 18446744073709551615' "$tmp/out"; then
+	ok "prometheus: the same count fits its float values, exact digits"
+else
+	not_ok "prometheus: a count above 2^63-1" "status $rc" "$(cat "$tmp/err")"
+fi
+
 # ---- a big /proc/net/tcp: many 256 KiB reads, lines split across them ----
 
 mkdir -p "$tmp/big/net"
@@ -428,7 +543,7 @@ awk 'BEGIN { for (i = 0; i < 30000; i++)
 run --proc "$tmp/big" --backend procfs
 # st = i % 13: 0 and 12 are not reported; 30000 = 13 * 2307 + 9, so
 # states 1..8 have 2308 rows and 9..11 have 2307
-if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = '{"ESTABLISHED":2308,"SYN_SENT":2308,"SYN_RECV":2308,"FIN_WAIT1":2308,"FIN_WAIT2":2308,"TIME_WAIT":2308,"CLOSE":2308,"CLOSE_WAIT":2308,"LAST_ACK":2307,"LISTEN":2307,"CLOSING":2307}' ]; then
+if [ "$rc" -eq 0 ] && [ "$(norm "$tmp/out")" = '{"ESTABLISHED":2308,"SYN_SENT":2308,"SYN_RECV":2308,"FIN_WAIT1":2308,"FIN_WAIT2":2308,"TIME_WAIT":2308,"CLOSE":2308,"CLOSE_WAIT":2308,"LAST_ACK":2307,"LISTEN":2307,"CLOSING":2307'"$(self_json procfs)}" ]; then
 	ok "procfs: 30000 rows ($(wc -c <"$tmp/big/net/tcp") bytes)"
 else
 	not_ok "procfs: 30000 rows" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
@@ -468,7 +583,46 @@ expect_usage "tag port reserved" "tcpstat: --tag 'port=1': key \"port\" is reser
 expect_usage "tag netns_name reserved" "tcpstat: --tag 'netns_name=x': key \"netns_name\" is reserved" --tag netns_name=x
 expect_usage "unknown option" "tcpstat: unknown option '--frobnicate'" --frobnicate
 expect_usage "missing value" "tcpstat: option '--format' needs a value" --format
+expect_usage "missing value of an abbreviation: the option's name" \
+	"tcpstat: option '--format' needs a value" --form
 expect_usage "stray argument" "tcpstat: unexpected argument 'json'" json
+expect_usage "an option without a value given one" "tcpstat: option '--ports' takes no value" --ports=1
+expect_usage "an ambiguous abbreviation names the candidates" \
+	"tcpstat: option '--po' is ambiguous (could be --ports or --port)" --po
+expect_usage "an unknown short option" "tcpstat: unknown option '-x'" -x
+expect_usage "tag version reserved (tcpstat_build_info)" "tcpstat: --tag 'version=1': key \"version\" is reserved" --tag version=1
+expect_usage "tag backend reserved (tcpstat_build_info)" "tcpstat: --tag 'backend=x': key \"backend\" is reserved" --tag backend=x
+
+# every usage error: exactly one line naming the problem, then the hint
+for args in "--po" "--ports=1" "-x" "--format" "--frobnicate" "--count 3" "--tag dc"; do
+	# shellcheck disable=SC2086
+	run $args
+	if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 2 ] &&
+	   [ "$(sed -n 2p "$tmp/err")" = "Try 'tcpstat --help' for more information." ]; then
+		ok "usage error '$args': exit 2, one line and the hint"
+	else
+		not_ok "usage error '$args': exit 2, one line and the hint" "status $rc" "$(cat "$tmp/err")"
+	fi
+done
+
+# Control characters in a tag: no format can carry them raw (Influx line
+# protocol cannot at all), so they are refused for every format.
+for c in tab:'\t' CR:'\r' SOH:'\001' DEL:'\177' CSI:'\302\233'; do
+	v=$(printf "k=a${c#*:}b")
+	c=${c%%:*}
+	for f in json prometheus influx; do
+		run --proc "$B" --backend kmod --format $f --tag "$v"
+		case $(head -n 1 "$tmp/err") in
+		"tcpstat: --tag 'k=a\x"*"b': value contains the control character U+00"??) match=1 ;;
+		*) match=0 ;;
+		esac
+		if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$match" -eq 1 ]; then
+			ok "--tag with control character $c refused ($f), shown escaped"
+		else
+			not_ok "--tag with control character $c refused ($f)" "status $rc" "$(cat -v "$tmp/out" "$tmp/err")"
+		fi
+	done
+done
 
 run --help
 if [ "$rc" -eq 0 ] && grep -q '^Exit status:' "$tmp/out" && grep -q -- '--netns PATH' "$tmp/out" &&
@@ -478,6 +632,28 @@ if [ "$rc" -eq 0 ] && grep -q '^Exit status:' "$tmp/out" && grep -q -- '--netns 
 	ok "--help"
 else
 	not_ok "--help" "status $rc"
+fi
+cp "$tmp/out" "$tmp/help"
+run -h
+if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/help" && [ ! -s "$tmp/err" ]; then
+	ok "-h: the usage on stdout, exit 0"
+else
+	not_ok "-h: the usage on stdout, exit 0" "status $rc" "$(cat "$tmp/err")"
+fi
+# --help and --version that cannot be written: exit 4, and say why
+"$TCPSTAT" --version >&- 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 4 ] && [ "$(cat "$tmp/err")" = "tcpstat: stdout: write: Bad file descriptor" ]; then
+	ok "--version >&-: exit 4, says why"
+else
+	not_ok "--version >&-: exit 4, says why" "status $rc" "$(cat "$tmp/err")"
+fi
+"$TCPSTAT" --help >/dev/full 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 4 ] && [ "$(cat "$tmp/err")" = "tcpstat: stdout: write: No space left on device" ]; then
+	ok "--help >/dev/full: exit 4, says why"
+else
+	not_ok "--help >/dev/full: exit 4, says why" "status $rc" "$(cat "$tmp/err")"
 fi
 run --version
 if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "tcpstat $VERSION" ] && [ -n "$VERSION" ]; then
@@ -491,14 +667,14 @@ fi
 mkdir "$tmp/outdir"
 run --proc "$B" --backend kmod --output "$tmp/outdir/tcpstat.json"
 mode=$(stat -c %a "$tmp/outdir/tcpstat.json" 2>/dev/null)
-if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && cmp -s "$tmp/outdir/tcpstat.json" "$EXP/basic.json" &&
+if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && same_as "$tmp/outdir/tcpstat.json" "$EXP/basic.json" &&
    [ "$mode" = 644 ] && [ "$(ls -A "$tmp/outdir")" = tcpstat.json ]; then
 	ok "--output: file written (mode 644), nothing on stdout, no temp file left"
 else
 	not_ok "--output" "status $rc mode $mode" "$(ls -A "$tmp/outdir")" "$(cat "$tmp/err")"
 fi
 run --proc "$B" --backend kmod --format prometheus --output "$tmp/outdir/tcpstat.json"
-if [ "$rc" -eq 0 ] && cmp -s "$tmp/outdir/tcpstat.json" "$EXP/basic.prom"; then
+if [ "$rc" -eq 0 ] && same_as "$tmp/outdir/tcpstat.json" "$EXP/basic.prom"; then
 	ok "--output: replaces the file"
 else
 	not_ok "--output: replaces the file" "status $rc"
@@ -506,6 +682,68 @@ fi
 expect_error "--output: missing directory" 4 \
 	"tcpstat: $tmp/nodir/out.prom: cannot create a temporary file in $tmp/nodir/: No such file or directory" \
 	--proc "$B" --backend kmod --output "$tmp/nodir/out.prom"
+
+# --output through a symbolic link (what make install-systemd puts in the
+# textfile directory): the link's target is replaced, the link stays
+mkdir -p "$tmp/textfile" "$tmp/run" "$tmp/run2"
+ln -s "$tmp/run/tcpstat.prom" "$tmp/textfile/tcpstat.prom"        # absolute, dangling
+ln -s ../run2/t.prom "$tmp/textfile/rel.prom"                      # relative
+ln -s rel.prom "$tmp/textfile/chain.prom"                          # a chain of links
+for l in tcpstat.prom rel.prom chain.prom; do
+	run --proc "$B" --backend kmod --format prometheus --output "$tmp/textfile/$l"
+	rc1=$rc
+	run --proc "$B" --backend kmod --format prometheus --output "$tmp/textfile/$l"
+	case $l in
+	tcpstat.prom) target=$tmp/run/tcpstat.prom ;;
+	*) target=$tmp/run2/t.prom ;;
+	esac
+	if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ -L "$tmp/textfile/$l" ] && [ -f "$target" ] &&
+	   same_as "$target" "$EXP/basic.prom" &&
+	   [ "$(ls -A "$tmp/textfile" | tr '\n' ' ')" = "chain.prom rel.prom tcpstat.prom " ] &&
+	   [ "$(ls -A "$(dirname "$target")")" = "$(basename "$target")" ]; then
+		ok "--output through a link ($l -> $(readlink "$tmp/textfile/$l")): target replaced, link kept, no temp file"
+	else
+		not_ok "--output through a link ($l)" "status $rc1 $rc" "$(ls -lA "$tmp/textfile" "$(dirname "$target")")" "$(cat "$tmp/err")"
+	fi
+done
+
+# SIGKILL at any moment leaves no temporary file for good: the next start
+# removes what a killed one left (provably its own: the name, and no
+# writer holds its lock), and nothing else.
+mkdir -p "$tmp/killed"
+kills=0 # (wait_for uses i)
+while [ $kills -lt 40 ]; do
+	"$TCPSTAT" --proc "$B" --backend kmod --format prometheus --interval 0.001 \
+		--output "$tmp/killed/t.prom" 2>/dev/null &
+	kpid=$!
+	wait_for 10 test -e "$tmp/killed/t.prom"
+	# a few more samples, killed at a different point each time
+	[ $((kills % 7)) -gt 0 ] && sleep "0.00$((kills % 7))"
+	kill -KILL "$kpid"
+	wait "$kpid" 2>/dev/null
+	kills=$((kills + 1))
+done
+left=$(ls -A "$tmp/killed" | grep -vcx t.prom)
+printf 'stale' >"$tmp/killed/.t.prom.tcpstat-Xy12Z9"          # as a kill leaves one
+printf 'mine' >"$tmp/killed/.t.prom.backup"                  # not ours
+printf 'live' >"$tmp/killed/.t.prom.tcpstat-L1ve00"
+if command -v flock >/dev/null 2>&1; then
+	flock "$tmp/killed/.t.prom.tcpstat-L1ve00" sleep 30 &         # a writer at work
+	lock_pid=$!
+	wait_for 10 sh -c "! flock -n '$tmp/killed/.t.prom.tcpstat-L1ve00' true"
+else
+	lock_pid=
+	rm -f "$tmp/killed/.t.prom.tcpstat-L1ve00"
+fi
+run --proc "$B" --backend kmod --format prometheus --output "$tmp/killed/t.prom"
+want_left=".t.prom.backup ${lock_pid:+.t.prom.tcpstat-L1ve00 }t.prom "
+got_left=$(ls -A "$tmp/killed" | sort | tr '\n' ' ')
+[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null && wait "$lock_pid" 2>/dev/null
+if [ "$rc" -eq 0 ] && [ "$got_left" = "$want_left" ] && same_as "$tmp/killed/t.prom" "$EXP/basic.prom"; then
+	ok "40 SIGKILLs of an --output stream ($left temporary files left), the next run leaves none of its own"
+else
+	not_ok "SIGKILL leftovers removed at the next start" "status $rc" "left: $got_left" "want: $want_left"
+fi
 
 "$TCPSTAT" --proc "$B" --backend kmod >/dev/full 2>"$tmp/err"
 rc=$?
@@ -526,57 +764,113 @@ fi
 
 run --proc "$B" --backend procfs --interval 0.05 --count 3
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] &&
-   [ "$(sort -u "$tmp/out")" = "$(cat "$EXP/basic.json")" ] && [ ! -s "$tmp/err" ]; then
+   [ "$(norm "$tmp/out" | sort -u)" = "$(expected "$EXP/basic.json" --backend procfs)" ] && [ ! -s "$tmp/err" ]; then
 	ok "--interval 0.05 --count 3: three NDJSON lines"
 else
 	not_ok "--interval 0.05 --count 3" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
 fi
 
+# A stream to stdout frames each exposition with "# EOF", so that a
+# consumer can split it (a single sample and --output files have none).
 run --proc "$B" --backend kmod --format prometheus --interval 0.05 --count 2
-if [ "$rc" -eq 0 ] && [ "$(grep -c '^# TYPE' "$tmp/out")" -eq 2 ] &&
-   [ "$(wc -l <"$tmp/out")" -eq 48 ]; then
-	ok "--format prometheus --interval: one exposition per sample"
+{ expected "$EXP/basic.prom"; echo "# EOF"; expected "$EXP/basic.prom"; echo "# EOF"; } >"$tmp/want"
+if [ "$rc" -eq 0 ] && [ "$(norm "$tmp/out")" = "$(cat "$tmp/want")" ]; then
+	ok "--format prometheus --interval: one exposition per sample, each ending with # EOF"
 else
-	not_ok "--format prometheus --interval" "status $rc"
+	not_ok "--format prometheus --interval: # EOF after each exposition" "status $rc" "$(tail -n 3 "$tmp/out")"
+fi
+if command -v promtool >/dev/null 2>&1; then
+	# each part on its own is what promtool takes; the whole stream is not
+	awk -v dir="$tmp" '{ print > (dir "/part." n) } /^# EOF$/ { n++ }' n=0 "$tmp/out"
+	if [ -s "$tmp/part.1" ] && [ ! -e "$tmp/part.2" ] &&
+	   promtool check metrics <"$tmp/part.0" >/dev/null 2>&1 &&
+	   promtool check metrics <"$tmp/part.1" >/dev/null 2>&1; then
+		ok "prometheus stream: split at # EOF, each exposition passes promtool"
+	else
+		not_ok "prometheus stream: split at # EOF, each exposition passes promtool" \
+			"$(promtool check metrics <"$tmp/part.0" 2>&1 | head -3)"
+	fi
+else
+	ok "prometheus stream: split at # EOF # SKIP promtool not installed"
 fi
 
-# A source that fails in a stream: reported once, samples skipped, then
-# "recovered" once when it comes back; the stream never stops for it.
+# A source that fails in a stream: each new error reported once (a
+# second, different error too), the recovery once; each failed sample is
+# written as one without counts (up 0); the stream never stops for it.
 mkdir -p "$tmp/flaky/net"
-"$TCPSTAT" --proc "$tmp/flaky" --backend kmod --interval 0.05 --count 200 \
+: >"$tmp/flaky.err"
+"$TCPSTAT" --proc "$tmp/flaky" --backend kmod --interval 0.05 --count 400 \
 	>"$tmp/flaky.out" 2>"$tmp/flaky.err" &
 bg_pid=$!
-if wait_for 10 grep -q 'No such file or directory' "$tmp/flaky.err"; then
-	cp "$B/net/tcpstat_data" "$tmp/flaky/net/tcpstat_data.new"
-	mv "$tmp/flaky/net/tcpstat_data.new" "$tmp/flaky/net/tcpstat_data"
-fi
-wait_for 10 grep -q recovered "$tmp/flaky.err"
-printf 'tcpstat 1 0.1.0\nstates\n' >"$tmp/flaky/net/tcpstat_data.new"
-mv "$tmp/flaky/net/tcpstat_data.new" "$tmp/flaky/net/tcpstat_data"
-wait_for 10 grep -q 'second column' "$tmp/flaky.err"
+F=$tmp/flaky/net/tcpstat_data
+count_in() { grep -c "$1" "$tmp/flaky.err"; }
+at_least() { [ "$(count_in "$1")" -ge "$2" ]; }
+more_lines() { [ "$(wc -l <"$tmp/flaky.out")" -ge "$1" ]; }
+garble() {
+	printf 'tcpstat 1 0.1.0\nstates\n' >"$F.new"
+	mv "$F.new" "$F"
+}
+wait_for 10 at_least 'No such file or directory' 1
+garble # another error, with no good sample in between
+wait_for 10 at_least 'second column' 1
+wait_for 10 more_lines $(($(wc -l <"$tmp/flaky.out") + 3)) # the same error again, unsaid
+cp "$B/net/tcpstat_data" "$F.new"
+mv "$F.new" "$F"
+wait_for 10 at_least recovered 1
+garble
+wait_for 10 at_least 'second column' 2
 kill -TERM "$bg_pid"
 wait "$bg_pid"
 rc=$?
 bg_pid=
-errs=$(grep -c 'No such file or directory' "$tmp/flaky.err")
-recs=$(grep -c "^tcpstat: $tmp/flaky/net/tcpstat_data: recovered\$" "$tmp/flaky.err")
-parse=$(grep -c "^tcpstat: $tmp/flaky/net/tcpstat_data:2: states header: second column must be \"family\"\$" "$tmp/flaky.err")
+errs=$(count_in 'No such file or directory')
+recs=$(grep -c "^tcpstat: $F: recovered\$" "$tmp/flaky.err")
+parse=$(grep -c "^tcpstat: $F:2: states header: second column must be \"family\"\$" "$tmp/flaky.err")
+down='{"up":0,"sample_duration_seconds":0,"build_info":{"version":"'"$VERSION"'","backend":"kmod"}}'
+good=$(norm "$tmp/flaky.out" | grep -c '"up":1')
+bad=$(norm "$tmp/flaky.out" | grep -cxF "$down")
 lines=$(wc -l <"$tmp/flaky.out")
-if [ "$rc" -eq 0 ] && [ "$errs" -eq 1 ] && [ "$recs" -eq 1 ] && [ "$parse" -eq 1 ] &&
-   [ "$lines" -ge 1 ] && [ "$(sort -u "$tmp/flaky.out")" = "$(cat "$EXP/basic.json")" ]; then
-	ok "stream: source error reported once, recovered once, $lines good lines, SIGTERM exit 0"
+if [ "$rc" -eq 0 ] && [ "$errs" -eq 1 ] && [ "$recs" -eq 1 ] && [ "$parse" -eq 2 ] &&
+   [ "$good" -ge 1 ] && [ "$bad" -ge 5 ] && [ $((good + bad)) -eq "$lines" ] &&
+   [ "$(norm "$tmp/flaky.out" | grep '"up":1' | sort -u)" = "$(expected "$EXP/basic.json")" ] &&
+   [ "$(wc -l <"$tmp/flaky.err")" -eq 4 ]; then
+	ok "stream: each new source error said once (a different one too), the recovery once; $good good samples, $bad up 0 without counts"
 else
-	not_ok "stream: transient source errors" "status $rc, errors $errs, recovered $recs, parse $parse, lines $lines" \
+	not_ok "stream: transient source errors" \
+		"status $rc, missing $errs, parse $parse, recovered $recs, good $good, up 0 $bad, lines $lines" \
 		"$(cat "$tmp/flaky.err")"
 fi
 
-run --proc "$FIX/proc-empty" --backend kmod --interval 0.02 --count 3
-if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
-	ok "stream --count whose last sample failed: exit 3, one message"
+# SIGHUP (a closed terminal, a reload by habit) does not end a stream:
+# there is nothing to reopen, --output is a new file at every sample.
+: >"$tmp/hup.out"
+"$TCPSTAT" --proc "$B" --backend kmod --interval 0.05 >>"$tmp/hup.out" 2>"$tmp/hup.err" &
+bg_pid=$!
+lines_over() { [ "$(wc -l <"$tmp/hup.out")" -gt "$1" ]; }
+wait_for 10 lines_over 0
+kill -HUP "$bg_pid"
+before=$(wc -l <"$tmp/hup.out")
+wait_for 10 lines_over $((before + 3))
+alive=0
+kill -0 "$bg_pid" 2>/dev/null && alive=1
+kill -TERM "$bg_pid"
+wait "$bg_pid"
+rc=$?
+bg_pid=
+if [ "$alive" -eq 1 ] && [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/hup.out")" -gt $((before + 3)) ] &&
+   ! grep -qv 'fell behind' "$tmp/hup.err"; then
+	ok "SIGHUP is ignored: the stream goes on, SIGTERM then ends it with 0"
 else
-	not_ok "stream --count whose last sample failed" "status $rc" "$(cat "$tmp/err")"
+	not_ok "SIGHUP is ignored" "alive $alive, status $rc, lines $before -> $(wc -l <"$tmp/hup.out")" "$(cat "$tmp/hup.err")"
 fi
 
-echo "1..$n"
-echo "cli: $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+run --proc "$FIX/proc-empty" --backend kmod --interval 0.02 --count 3
+if [ "$rc" -eq 3 ] && [ "$(grep -vc 'fell behind' "$tmp/err")" -eq 1 ] &&
+   [ "$(norm "$tmp/out" | sort | uniq -c | awk '{ print $1 }')" = 3 ] &&
+   [ "$(norm "$tmp/out" | sort -u)" = '{"up":0,"sample_duration_seconds":0,"build_info":{"version":"'"$VERSION"'","backend":"kmod"}}' ]; then
+	ok "stream --count whose last sample failed: exit 3, one message, three samples of up 0"
+else
+	not_ok "stream --count whose last sample failed" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
+finish cli

@@ -2,7 +2,10 @@
 /* test_args.c - --interval, --count, --tag and --port values. */
 #include "unit.h"
 
+#include <getopt.h>
+
 #include "args.h"
+#include "err.h"
 
 static void test_interval(void **state)
 {
@@ -128,9 +131,107 @@ static void test_tag(void **state)
 	expect_tag_error("port=v", tags, 2, "key \"port\" is reserved");
 	expect_tag_error("netns=v", tags, 2, "key \"netns\" is reserved");
 	expect_tag_error("netns_name=v", tags, 2, "key \"netns_name\" is reserved");
-	expect_tag_error("x=a\nb", tags, 2, "newline");
+	expect_tag_error("version=1", tags, 2, "key \"version\" is reserved");
+	expect_tag_error("backend=x", tags, 2, "key \"backend\" is reserved");
+	/* no format may carry them raw: line protocol cannot at all */
+	expect_tag_error("x=a\nb", tags, 2, "control character U+000A");
+	expect_tag_error("t=a\tb", tags, 2, "control character U+0009");
+	expect_tag_error("t=a\rb", tags, 2, "control character U+000D");
+	expect_tag_error("t=\x01", tags, 2, "control character U+0001");
+	expect_tag_error("t=a\x7f", tags, 2, "control character U+007F");
+	expect_tag_error("t=a\xc2\x9b", tags, 2, "control character U+009B");
 	expect_tag_error("x=\xc3", tags, 2, "UTF-8");
 	expect_tag_error("e=", tags, 2, "empty value");
+}
+
+static void test_printable(void **state)
+{
+	(void)state;
+	assert_true(text_printable(""));
+	assert_true(text_printable("web-1.example"));
+	assert_true(text_printable("\xc3\xbc \xe2\x82\xac"));
+	assert_false(text_printable("a\tb"));
+	assert_false(text_printable("a\x1b[31m"));
+	assert_false(text_printable("\x7f"));
+	assert_false(text_printable("\xc2\x80"));
+	assert_false(text_printable("\xff"));
+}
+
+/* Messages: what a terminal could take for a command never gets there raw. */
+static void test_escape(void **state)
+{
+	char out[256], q[QUOTE_BUF];
+	char long_tok[64];
+
+	(void)state;
+	assert_string_equal(escape_text(out, sizeof(out), "plain /proc/net/tcp: ok"),
+			    "plain /proc/net/tcp: ok");
+	assert_string_equal(escape_text(out, sizeof(out),
+					"a\x1b[31mb\tc\xff\xc3\xbc\xc2\x9b\\"),
+			    "a\\x1b[31mb\\x09c\\xff\xc3\xbc\\xc2\\x9b\\");
+	/* cut, never in the middle of an escape */
+	assert_string_equal(escape_text(out, 6, "ab\x01" "cd"), "ab");
+	assert_string_equal(escape_text(out, 7, "ab\x01" "cd"), "ab\\x01");
+
+	assert_string_equal(quote_token(q, sizeof(q), "1\r", 2), "\"1\\x0d\"");
+	assert_string_equal(quote_token(q, sizeof(q), "a\"b\\", 4), "\"a\\\"b\\\\\"");
+	assert_string_equal(quote_token(q, sizeof(q), "\0\xc3\xbc", 3), "\"\\x00\\xc3\\xbc\"");
+	memset(long_tok, '\x1b', sizeof(long_tok));
+	quote_token(q, sizeof(q), long_tok, sizeof(long_tok));
+	assert_int_equal(strlen(q), 2 + 40 * 4 + 1); /* 40 escaped bytes and "." */
+	assert_true(q[strlen(q) - 2] == '.');
+}
+
+static const struct option opts[] = {
+	{ "format", required_argument, NULL, 256 },
+	{ "port", required_argument, NULL, 257 },
+	{ "ports", no_argument, NULL, 258 },
+	{ "proc", required_argument, NULL, 259 },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void expect_problem(int c, int opt, const char *arg, const char *want)
+{
+	char msg[256];
+
+	option_problem(opts, c, opt, arg, msg, sizeof(msg));
+	assert_string_equal(msg, want);
+}
+
+static void test_option_problem(void **state)
+{
+	(void)state;
+	expect_problem(':', 256, "--form", "option '--format' needs a value");
+	expect_problem(':', 'x', "-x", "option '-x' needs a value");
+	expect_problem('?', 258, "--ports=1", "option '--ports' takes no value");
+	expect_problem('?', 'q', "-q", "unknown option '-q'");
+	expect_problem('?', 0, "--frob", "unknown option '--frob'");
+	expect_problem('?', 0, "--frob=1", "unknown option '--frob'");
+	expect_problem('?', 0, "--po", "option '--po' is ambiguous (could be --port or --ports)");
+	expect_problem('?', 0, "--p=1", "option '--p' is ambiguous (could be --port, --ports or --proc)");
+}
+
+/* getopt_long() itself, as main() runs it */
+static void test_option_getopt(void **state)
+{
+	char a0[] = "tcpstat", a1[] = "--po", a2[] = "--ports=1", a3[] = "--format";
+	char *argv[] = { a0, a1, a2, a3, NULL };
+	char msg[256];
+	int c;
+
+	(void)state;
+	opterr = 0;
+	optind = 0;
+	c = getopt_long(4, argv, "+:h", opts, NULL);
+	option_problem(opts, c, optopt, argv[optind - 1], msg, sizeof(msg));
+	assert_string_equal(msg, "option '--po' is ambiguous (could be --port or --ports)");
+	c = getopt_long(4, argv, "+:h", opts, NULL);
+	option_problem(opts, c, optopt, argv[optind - 1], msg, sizeof(msg));
+	assert_string_equal(msg, "option '--ports' takes no value");
+	c = getopt_long(4, argv, "+:h", opts, NULL);
+	assert_int_equal(c, ':');
+	option_problem(opts, c, optopt, argv[optind - 1], msg, sizeof(msg));
+	assert_string_equal(msg, "option '--format' needs a value");
 }
 
 static void expect_port_error(const char *arg, const char *bad)
@@ -188,6 +289,10 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_label_name),
 		cmocka_unit_test(test_tag),
+		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_option_problem),
+		cmocka_unit_test(test_option_getopt),
 		cmocka_unit_test(test_port_list),
 	};
 

@@ -36,6 +36,8 @@ static void expect(const struct format_opts *o, const char *want)
 
 #define TOTALS "\"ESTABLISHED\":100,\"SYN_SENT\":1,\"SYN_RECV\":1,\"FIN_WAIT1\":1,\"FIN_WAIT2\":1,\"TIME_WAIT\":1,\"CLOSE\":1,\"CLOSE_WAIT\":1,\"LAST_ACK\":1,\"LISTEN\":4,\"CLOSING\":1"
 #define V4 "{\"ESTABLISHED\":6,\"SYN_SENT\":1,\"SYN_RECV\":1,\"FIN_WAIT1\":1,\"FIN_WAIT2\":1,\"TIME_WAIT\":0,\"CLOSE\":1,\"CLOSE_WAIT\":1,\"LAST_ACK\":1,\"LISTEN\":2,\"CLOSING\":1}"
+/* the self-metrics of a sample the tests build: version "", backend unset */
+#define JSON_SELF ",\"up\":1,\"sample_duration_seconds\":0,\"build_info\":{\"version\":\"\",\"backend\":\"none\"}"
 #define V6 "{\"ESTABLISHED\":94,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":1,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":2,\"CLOSING\":0}"
 
 static void test_json_default(void **state)
@@ -43,7 +45,7 @@ static void test_json_default(void **state)
 	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .host = "web1" };
 
 	(void)state;
-	expect(&o, "{" TOTALS "}\n");
+	expect(&o, "{" TOTALS JSON_SELF "}\n");
 }
 
 static void test_json_zeros(void **state)
@@ -54,7 +56,7 @@ static void test_json_zeros(void **state)
 
 	(void)state;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
-	assert_string_equal(sb.data, "{\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":0,\"CLOSING\":0}\n");
+	assert_string_equal(sb.data, "{\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":0,\"CLOSING\":0" JSON_SELF "}\n");
 	/* appending a second sample keeps the first */
 	c.c.n[0][0] = UINT64_MAX;
 	assert_int_equal(format_sample(&sb, &o, &c, &now), 0);
@@ -67,7 +69,7 @@ static void test_json_family(void **state)
 	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .family = true };
 
 	(void)state;
-	expect(&o, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 "}\n");
+	expect(&o, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 JSON_SELF "}\n");
 }
 
 static void test_json_meta_tags(void **state)
@@ -81,7 +83,7 @@ static void test_json_meta_tags(void **state)
 				 .host = "web1" };
 
 	(void)state;
-	expect(&o, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6
+	expect(&o, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 JSON_SELF
 	       ",\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\","
 	       "\"tags\":{\"dc\":\"fra/1\",\"role\":\"db \\\"primary\\\" \\\\ ü\"}}\n");
 }
@@ -93,12 +95,26 @@ static void test_json_host_tag(void **state)
 				 .tags = tags, .ntags = 1, .host = "web1" };
 
 	(void)state;
-	expect(&o, "{" TOTALS ",\"timestamp\":\"2026-11-23T10:00:00.123Z\","
+	expect(&o, "{" TOTALS JSON_SELF ",\"timestamp\":\"2026-11-23T10:00:00.123Z\","
 	       "\"host\":\"override\",\"tags\":{\"host\":\"override\"}}\n");
 }
 
 #define PROM_HEAD "# HELP tcpstat_connections TCP connections by address family and state.\n" \
 		  "# TYPE tcpstat_connections gauge\n"
+
+/* The self-metrics: @l the labels of tcpstat_up ("{...}" or ""), @bl
+ * those of tcpstat_build_info after its own (",..." or "") */
+#define PROM_SELF_UP(l, bl, up) \
+	"# HELP tcpstat_up 1 if this sample was read from the source, 0 if the source failed (the sample then has no counts).\n" \
+	"# TYPE tcpstat_up gauge\n" \
+	"tcpstat_up" l " " up "\n" \
+	"# HELP tcpstat_sample_duration_seconds How long reading this sample from the source took.\n" \
+	"# TYPE tcpstat_sample_duration_seconds gauge\n" \
+	"tcpstat_sample_duration_seconds" l " 0\n" \
+	"# HELP tcpstat_build_info The version of tcpstat and the backend that answered (always 1).\n" \
+	"# TYPE tcpstat_build_info gauge\n" \
+	"tcpstat_build_info{version=\"\",backend=\"none\"" bl "} 1\n"
+#define PROM_SELF(l, bl) PROM_SELF_UP(l, bl, "1")
 
 static void test_prometheus(void **state)
 {
@@ -127,7 +143,8 @@ static void test_prometheus(void **state)
 	       "tcpstat_connections{family=\"ipv6\",state=\"close_wait\"} 0\n"
 	       "tcpstat_connections{family=\"ipv6\",state=\"last_ack\"} 0\n"
 	       "tcpstat_connections{family=\"ipv6\",state=\"listen\"} 2\n"
-	       "tcpstat_connections{family=\"ipv6\",state=\"closing\"} 0\n");
+	       "tcpstat_connections{family=\"ipv6\",state=\"closing\"} 0\n"
+	       PROM_SELF("", ""));
 	/* --family changes nothing in prometheus */
 	o.family = true;
 	expect(&o, PROM_HEAD
@@ -152,7 +169,8 @@ static void test_prometheus(void **state)
 	       "tcpstat_connections{family=\"ipv6\",state=\"close_wait\"} 0\n"
 	       "tcpstat_connections{family=\"ipv6\",state=\"last_ack\"} 0\n"
 	       "tcpstat_connections{family=\"ipv6\",state=\"listen\"} 2\n"
-	       "tcpstat_connections{family=\"ipv6\",state=\"closing\"} 0\n");
+	       "tcpstat_connections{family=\"ipv6\",state=\"closing\"} 0\n"
+	       PROM_SELF("", ""));
 }
 
 static void test_prometheus_labels(void **state)
@@ -202,7 +220,8 @@ static void test_influx(void **state)
 	(void)state;
 	expect(&o,
 	       "tcpstat,family=ipv4,host=web1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
-	       "tcpstat,family=ipv6,host=web1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n");
+	       "tcpstat,family=ipv6,host=web1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+	       "tcpstat_sample,backend=none,host=web1 up=1i,duration_seconds=0 1795428000123456789\n");
 }
 
 static void test_influx_tags(void **state)
@@ -217,7 +236,8 @@ static void test_influx_tags(void **state)
 	(void)state;
 	expect(&o,
 	       "tcpstat,family=ipv4,host=my\\ host,dc=a\\ b\\,c\\=d\\\\e established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
-	       "tcpstat,family=ipv6,host=my\\ host,dc=a\\ b\\,c\\=d\\\\e established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n");
+	       "tcpstat,family=ipv6,host=my\\ host,dc=a\\ b\\,c\\=d\\\\e established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+	       "tcpstat_sample,backend=none,host=my\\ host,dc=a\\ b\\,c\\=d\\\\e up=1i,duration_seconds=0 1795428000123456789\n");
 }
 
 static void test_influx_no_host(void **state)
@@ -274,19 +294,19 @@ static void test_json_ports(void **state)
 		      "{\"port\":8080,\"listeners\":1,\"accept_queue\":1,\"backlog\":3,"
 		      "\"fullest_queue\":1,\"fullest_backlog\":3,\"saturated\":false,\"states\":" S1 "},"
 		      "{\"port\":65535,\"listeners\":1,\"accept_queue\":1,\"backlog\":0,"
-		      "\"fullest_queue\":1,\"fullest_backlog\":0,\"saturated\":true,\"states\":" S0 "}],"
-		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\"}\n");
+		      "\"fullest_queue\":1,\"fullest_backlog\":0,\"saturated\":true,\"states\":" S0 "}]"
+		      JSON_SELF ",\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\"}\n");
 	/* --family: the family objects come before "ports" */
 	o.meta = false;
 	o.family = true;
 	s.ports.n = 1;
 	expect_sample(&o, &s, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 ",\"ports\":["
 		      "{\"port\":80,\"listeners\":2,\"accept_queue\":5,\"backlog\":6,"
-		      "\"fullest_queue\":3,\"fullest_backlog\":2,\"saturated\":true,\"states\":" S80 "}]}\n");
+		      "\"fullest_queue\":3,\"fullest_backlog\":2,\"saturated\":true,\"states\":" S80 "}]" JSON_SELF "}\n");
 	/* no listening port: an empty list */
 	o.family = false;
 	s.ports.n = 0;
-	expect_sample(&o, &s, "{" TOTALS ",\"ports\":[]}\n");
+	expect_sample(&o, &s, "{" TOTALS ",\"ports\":[]" JSON_SELF "}\n");
 }
 
 static void test_json_ports_no_backlog(void **state)
@@ -300,7 +320,7 @@ static void test_json_ports_no_backlog(void **state)
 		      "{\"port\":80,\"listeners\":2,\"accept_queue\":5,\"backlog\":null,"
 		      "\"fullest_queue\":null,\"fullest_backlog\":null,\"saturated\":null,\"states\":" S80 "},"
 		      "{\"port\":8080,\"listeners\":1,\"accept_queue\":1,\"backlog\":null,"
-		      "\"fullest_queue\":null,\"fullest_backlog\":null,\"saturated\":null,\"states\":" S1 "}]}\n");
+		      "\"fullest_queue\":null,\"fullest_backlog\":null,\"saturated\":null,\"states\":" S1 "}]" JSON_SELF "}\n");
 }
 
 #define PROM_V4V6 \
@@ -401,7 +421,8 @@ static void test_prometheus_ports(void **state)
 		      PROM_RATIO
 		      "tcpstat_listen_queue_fullest_ratio{port=\"80\",dc=\"fra1\"} 1.5\n"
 		      "tcpstat_listen_queue_fullest_ratio{port=\"8080\",dc=\"fra1\"} 0.3333333333333333\n"
-		      "tcpstat_listen_queue_fullest_ratio{port=\"65535\",dc=\"fra1\"} 1\n");
+		      "tcpstat_listen_queue_fullest_ratio{port=\"65535\",dc=\"fra1\"} 1\n"
+		      PROM_SELF("{dc=\"fra1\"}", ",dc=\"fra1\""));
 }
 
 static void test_prometheus_ports_no_backlog(void **state)
@@ -425,9 +446,11 @@ static void test_prometheus_ports_no_backlog(void **state)
 			"tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n");
 	assert_true(sb.data[sb.len - 1] == '\n');
 	assert_null(strstr(sb.data, "backlog"));
-	assert_null(strstr(sb.data, "ratio"));
-	assert_contains(sb.data + sb.len - strlen("tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n"),
-			"tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n");
+	assert_null(strstr(sb.data, "fullest_ratio"));
+	assert_contains(sb.data + sb.len - strlen("tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n"
+						  PROM_SELF("{host=\"web1\"}", ",host=\"web1\"")),
+			"tcpstat_listen_queue{port=\"80\",host=\"web1\"} 5\n"
+			PROM_SELF("{host=\"web1\"}", ",host=\"web1\""));
 	sb_free(&sb);
 
 	/* no listening port: no port family at all */
@@ -454,12 +477,13 @@ static void test_prometheus_ports_no_backlog(void **state)
 		      "tcpstat_connections{family=\"ipv6\",state=\"close_wait\",host=\"web1\"} 0\n"
 		      "tcpstat_connections{family=\"ipv6\",state=\"last_ack\",host=\"web1\"} 0\n"
 		      "tcpstat_connections{family=\"ipv6\",state=\"listen\",host=\"web1\"} 2\n"
-		      "tcpstat_connections{family=\"ipv6\",state=\"closing\",host=\"web1\"} 0\n");
+		      "tcpstat_connections{family=\"ipv6\",state=\"closing\",host=\"web1\"} 0\n"
+		      PROM_SELF("{host=\"web1\"}", ",host=\"web1\""));
 	/* without --ports, the port view is not written even if present */
 	o.ports = false;
 	o.meta = false;
 	s.ports.n = 3;
-	expect_sample(&o, &s, PROM_HEAD PROM_V4V6);
+	expect_sample(&o, &s, PROM_HEAD PROM_V4V6 PROM_SELF("", ""));
 }
 
 static void test_influx_ports(void **state)
@@ -475,7 +499,8 @@ static void test_influx_ports(void **state)
 		      "tcpstat,family=ipv4,host=web1,dc=fra\\ 1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
 		      "tcpstat,family=ipv6,host=web1,dc=fra\\ 1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
 		      "tcpstat_port,port=80,host=web1,dc=fra\\ 1 listeners=2i,accept_queue=5i,backlog=6i,fullest_queue=3i,fullest_backlog=2i,established=120i,syn_sent=0i,syn_recv=4i,fin_wait1=0i,fin_wait2=0i,time_wait=35i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
-		      "tcpstat_port,port=8080,host=web1,dc=fra\\ 1 listeners=1i,accept_queue=1i,backlog=3i,fullest_queue=1i,fullest_backlog=3i,established=1i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=1i,closing=0i 1795428000123456789\n");
+		      "tcpstat_port,port=8080,host=web1,dc=fra\\ 1 listeners=1i,accept_queue=1i,backlog=3i,fullest_queue=1i,fullest_backlog=3i,established=1i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=1i,closing=0i 1795428000123456789\n"
+		      "tcpstat_sample,backend=none,host=web1,dc=fra\\ 1 up=1i,duration_seconds=0 1795428000123456789\n");
 	/* procfs: the fields it cannot know are left out */
 	s.ports.backlog_known = false;
 	s.ports.n = 1;
@@ -483,7 +508,8 @@ static void test_influx_ports(void **state)
 	expect_sample(&o, &s,
 		      "tcpstat,family=ipv4,host=web1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
 		      "tcpstat,family=ipv6,host=web1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
-		      "tcpstat_port,port=80,host=web1 listeners=2i,accept_queue=5i,established=120i,syn_sent=0i,syn_recv=4i,fin_wait1=0i,fin_wait2=0i,time_wait=35i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n");
+		      "tcpstat_port,port=80,host=web1 listeners=2i,accept_queue=5i,established=120i,syn_sent=0i,syn_recv=4i,fin_wait1=0i,fin_wait2=0i,time_wait=35i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_sample,backend=none,host=web1 up=1i,duration_seconds=0 1795428000123456789\n");
 }
 
 /* ---- --all-netns ---- */
@@ -518,21 +544,21 @@ static void test_json_netns(void **state)
 
 	(void)state;
 	expect_sample(&o, &s, "{\"netns\":[{\"inode\":4026531840," TOTALS "},"
-		      "{\"inode\":4026532301,\"name\":\"blue team\"," BLUE_TOTALS "}]}\n");
+		      "{\"inode\":4026532301,\"name\":\"blue team\"," BLUE_TOTALS "}]" JSON_SELF "}\n");
 	o.family = true;
 	o.meta = true;
 	o.tags = tags;
 	o.ntags = 1;
 	expect_sample(&o, &s, "{\"netns\":[{\"inode\":4026531840," TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 "},"
 		      "{\"inode\":4026532301,\"name\":\"blue team\"," BLUE_TOTALS
-		      ",\"ipv4\":{" BLUE_TOTALS "},\"ipv6\":" ZERO "}],"
-		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\",\"tags\":{\"dc\":\"fra1\"}}\n");
+		      ",\"ipv4\":{" BLUE_TOTALS "},\"ipv6\":" ZERO "}]" JSON_SELF
+		      ",\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\",\"tags\":{\"dc\":\"fra1\"}}\n");
 	/* --ports is refused with --all-netns; the format ignores it */
 	o.family = o.meta = false;
 	o.ntags = 0;
 	o.ports = true;
 	s.netns.n = 0;
-	expect_sample(&o, &s, "{\"netns\":[]}\n");
+	expect_sample(&o, &s, "{\"netns\":[]" JSON_SELF "}\n");
 }
 
 #define NS_STATES(pre, f, a, b, c, d, e, g, h, i, j, k, l, post) \
@@ -565,10 +591,11 @@ static void test_prometheus_netns(void **state)
 		      NS_STATES("netns=\"4026532301\",netns_name=\"blue team\"", "ipv4",
 				"0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0", ",host=\"web1\"")
 		      NS_STATES("netns=\"4026532301\",netns_name=\"blue team\"", "ipv6",
-				"0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", ",host=\"web1\""));
-	/* no namespace with sockets: an empty exposition */
+				"0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", ",host=\"web1\"")
+		      PROM_SELF("{host=\"web1\"}", ",host=\"web1\""));
+	/* no namespace with sockets: the self-metrics only */
 	s.netns.n = 0;
-	expect_sample(&o, &s, "");
+	expect_sample(&o, &s, PROM_SELF("{host=\"web1\"}", ",host=\"web1\""));
 }
 
 static void test_influx_netns(void **state)
@@ -582,9 +609,115 @@ static void test_influx_netns(void **state)
 		      "tcpstat,netns=4026531840,family=ipv4,host=web1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
 		      "tcpstat,netns=4026531840,family=ipv6,host=web1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
 		      "tcpstat,netns=4026532301,netns_name=blue\\ team,family=ipv4,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=1i,closing=0i 1795428000123456789\n"
-		      "tcpstat,netns=4026532301,netns_name=blue\\ team,family=ipv6,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=0i,closing=0i 1795428000123456789\n");
+		      "tcpstat,netns=4026532301,netns_name=blue\\ team,family=ipv6,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=0i,closing=0i 1795428000123456789\n"
+		      "tcpstat_sample,backend=none,host=web1 up=1i,duration_seconds=0 1795428000123456789\n");
 	s.netns.n = 0;
-	expect_sample(&o, &s, "");
+	expect_sample(&o, &s, "tcpstat_sample,backend=none,host=web1 up=1i,duration_seconds=0 1795428000123456789\n");
+}
+
+/* ---- self-metrics: every format, a sample read and a failed one ---- */
+
+static void test_self_metrics(void **state)
+{
+	static const struct tcpstat_tag tags[] = { { "dc", "fra1" } };
+	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .version = "1.2.3",
+				 .meta = true, .tags = tags, .ntags = 1, .host = "web1" };
+	struct sample s = counts_fixture();
+
+	(void)state;
+	s.backend = "netlink";
+	s.duration_ns = 1500000; /* 1.5 ms */
+	expect_sample(&o, &s, "{" TOTALS ",\"up\":1,\"sample_duration_seconds\":0.0015,"
+		      "\"build_info\":{\"version\":\"1.2.3\",\"backend\":\"netlink\"},"
+		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\","
+		      "\"tags\":{\"dc\":\"fra1\"}}\n");
+	/* failed: no counts at all, never the numbers it still holds */
+	s.failed = true;
+	s.duration_ns = 2000000000;
+	expect_sample(&o, &s, "{\"up\":0,\"sample_duration_seconds\":2,"
+		      "\"build_info\":{\"version\":\"1.2.3\",\"backend\":\"netlink\"},"
+		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\","
+		      "\"tags\":{\"dc\":\"fra1\"}}\n");
+	o.ports = true;
+	o.family = true;
+	expect_sample(&o, &s, "{\"up\":0,\"sample_duration_seconds\":2,"
+		      "\"build_info\":{\"version\":\"1.2.3\",\"backend\":\"netlink\"},"
+		      "\"timestamp\":\"2026-11-23T10:00:00.123Z\",\"host\":\"web1\","
+		      "\"tags\":{\"dc\":\"fra1\"}}\n");
+
+	o.format = TCPSTAT_FMT_PROMETHEUS;
+	s.backend = "kmod";
+	expect_sample(&o, &s,
+		      "# HELP tcpstat_up 1 if this sample was read from the source, 0 if the source failed (the sample then has no counts).\n"
+		      "# TYPE tcpstat_up gauge\n"
+		      "tcpstat_up{host=\"web1\",dc=\"fra1\"} 0\n"
+		      "# HELP tcpstat_sample_duration_seconds How long reading this sample from the source took.\n"
+		      "# TYPE tcpstat_sample_duration_seconds gauge\n"
+		      "tcpstat_sample_duration_seconds{host=\"web1\",dc=\"fra1\"} 2\n"
+		      "# HELP tcpstat_build_info The version of tcpstat and the backend that answered (always 1).\n"
+		      "# TYPE tcpstat_build_info gauge\n"
+		      "tcpstat_build_info{version=\"1.2.3\",backend=\"kmod\",host=\"web1\",dc=\"fra1\"} 1\n");
+	/* a stream frames each exposition */
+	o.eof = true;
+	o.meta = false;
+	o.ntags = 0;
+	o.ports = false;
+	s.failed = false;
+	s.duration_ns = 0;
+	s.backend = NULL;
+	o.version = NULL;
+	expect_sample(&o, &s, PROM_HEAD PROM_V4V6 PROM_SELF("", "") "# EOF\n");
+	s.failed = true;
+	expect_sample(&o, &s, PROM_SELF_UP("", "", "0") "# EOF\n");
+
+	o.format = TCPSTAT_FMT_INFLUX;
+	o.eof = false;
+	o.version = "1.2.3";
+	s.backend = "procfs";
+	s.duration_ns = 123;
+	expect_sample(&o, &s, "tcpstat_sample,backend=procfs,version=1.2.3,host=web1 up=0i,duration_seconds=1.23e-07 1795428000123456789\n");
+	s.failed = false;
+	o.ntags = 1;
+	expect_sample(&o, &s,
+		      "tcpstat,family=ipv4,host=web1,dc=fra1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
+		      "tcpstat,family=ipv6,host=web1,dc=fra1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_sample,backend=procfs,version=1.2.3,host=web1,dc=fra1 up=1i,duration_seconds=1.23e-07 1795428000123456789\n");
+}
+
+/* A number a format cannot print is refused, never wrapped. */
+static void test_sample_check(void **state)
+{
+	struct sample s = counts_fixture();
+	struct port_row big = { .port = 80, .listeners = 1, .n = { [9] = 1 } };
+	char why[256];
+
+	(void)state;
+	assert_int_equal(sample_check(&s, false, why, sizeof(why)), 0);
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), 0);
+	s.c.n[TCPSTAT_FAM_IPV4][0] = UINT64_MAX;
+	s.c.n[TCPSTAT_FAM_IPV6][0] = 5;
+	assert_int_equal(sample_check(&s, false, why, sizeof(why)), -1);
+	assert_string_equal(why, "ESTABLISHED: the total of ipv4 18446744073709551615 and ipv6 5 does not fit in 64 bits");
+	s.c.n[TCPSTAT_FAM_IPV6][0] = 0; /* the total fits, an Influx integer does not */
+	assert_int_equal(sample_check(&s, false, why, sizeof(why)), 0);
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), -1);
+	assert_string_equal(why, "ESTABLISHED ipv4: 18446744073709551615 does not fit an Influx integer (at most 9223372036854775807)");
+	s.c.n[TCPSTAT_FAM_IPV4][0] = INT64_MAX;
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), 0);
+
+	s = netns_fixture();
+	netns_rows[1].c.n[TCPSTAT_FAM_IPV6][9] = UINT64_MAX;
+	assert_int_equal(sample_check(&s, false, why, sizeof(why)), -1);
+	assert_string_equal(why, "netns 4026532301: LISTEN: the total of ipv4 1 and ipv6 18446744073709551615 does not fit in 64 bits");
+	netns_rows[1].c.n[TCPSTAT_FAM_IPV6][9] = 0;
+
+	s = counts_fixture();
+	s.ports.row = &big;
+	s.ports.n = 1;
+	big.accept_queue = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(sample_check(&s, false, why, sizeof(why)), 0);
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), -1);
+	assert_string_equal(why, "port 80: 9223372036854775808 does not fit an Influx integer (at most 9223372036854775807)");
 }
 
 static void test_format_double(void **state)
@@ -644,6 +777,8 @@ int main(void)
 		cmocka_unit_test(test_json_netns),
 		cmocka_unit_test(test_prometheus_netns),
 		cmocka_unit_test(test_influx_netns),
+		cmocka_unit_test(test_self_metrics),
+		cmocka_unit_test(test_sample_check),
 		cmocka_unit_test(test_format_double),
 		cmocka_unit_test(test_rfc3339),
 	};

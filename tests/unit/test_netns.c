@@ -55,8 +55,7 @@ static int setup(void **state)
 	struct stat st;
 
 	(void)state;
-	strcpy(dir, "/tmp/tcpstat-netns-XXXXXX");
-	if (!mkdtemp(dir) || stat("/proc/self/ns/net", &st))
+	if (unit_tmpdir(dir) || stat("/proc/self/ns/net", &st))
 		return -1;
 	self_ino = st.st_ino;
 	return 0;
@@ -64,11 +63,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_rmtree(dir);
 }
 
 static void test_names(void **state)
@@ -100,10 +96,18 @@ static void test_names(void **state)
 	mk("run2");
 	link_ns("run2/\x01x");
 	link_ns("run2/\xc3\x28");
+	link_ns("run2/c1-\xc2\x9b");	/* a C1 control character */
 	path(p, sizeof(p), "run2");
 	assert_int_equal(netns_names_load(&nn, p, &e), 0);
-	assert_int_equal(nn.n, 2);
+	assert_int_equal(nn.n, 3);
 	assert_null(netns_names_find(&nn, self_ino));
+
+	/* an empty directory, nothing loaded before: no names */
+	netns_names_free(&nn);
+	mk("run3");
+	path(p, sizeof(p), "run3");
+	assert_int_equal(netns_names_load(&nn, p, &e), 0);
+	assert_int_equal(nn.n, 0);
 
 	/* a missing directory: no names; a file: an error */
 	path(p, sizeof(p), "no-such-dir");

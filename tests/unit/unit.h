@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -19,6 +20,22 @@
 		if (!strstr(h_, n_))                                      \
 			fail_msg("\"%s\" does not contain \"%s\"", h_, n_); \
 	} while (0)
+
+/* A fresh directory "/tmp/tcpstat-unit-XXXXXX" into @dir; 0 or -1. */
+static inline int unit_tmpdir(char dir[64])
+{
+	strcpy(dir, "/tmp/tcpstat-unit-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Remove @dir and everything in it; 0 or -1. */
+static inline int unit_rmtree(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
 
 #ifndef TCPSTAT_FIXTURES
 #define TCPSTAT_FIXTURES "tests/fixtures"

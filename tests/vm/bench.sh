@@ -19,6 +19,8 @@
 # the number of namespaces in the sockets column).
 # TCPSTAT_BENCH_ONLY=rate: only the connection rates at RATE_AT sockets
 # (no per-sample costs, walk profile, lock holds or namespaces).
+# The reporter's bpf backend has its rows where the kernel can run it
+# ("meta,bpf backend: ..." says which).
 . /tests/lib.sh
 SIZES=${TCPSTAT_BENCH_SIZES:-"0 1000 10000 100000 200000 500000 1000000"}
 RATE_AT=${TCPSTAT_BENCH_RATE_AT:-100000}
@@ -40,6 +42,36 @@ insmod /tcpstat.ko || { echo "not ok 1 - insmod"; exit 1; }
 [ -e /extra/walkprof.ko ] && insmod /extra/walkprof.ko
 echo "meta,guest: $(nproc) vCPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
 echo "meta,$(dmesg | grep -o 'TCP established hash table entries: [0-9]*' | sed 's/TCP established hash table entries:/established hash table (ehash) buckets:/')"
+if why=$(bpf_why_not); then
+	BPF=bpf
+	echo "meta,bpf backend: rows \"tcpstat bpf\" (a process per sample: loading the program, BTF parsed by libbpf, included) and \"tcpstat bpf (per sample of a stream)\" (one sample inside a stream: the CPU of 11 samples less that of 1, over 10; 0 where that is below the noise)"
+else
+	BPF=
+	echo "meta,bpf backend: unavailable: $why"
+fi
+
+# bench_stream <N> <backend>: one sample's CPU inside a stream, without
+# the process start and the backend's setup: (the CPU of an 11-sample
+# stream - that of a 1-sample one) / 10, from their medians. No wall time
+# (the stream sleeps between samples) and no p95 for a difference. A
+# sample longer than the interval makes the stream say it fell behind:
+# not a failure here, so stderr is dropped (the exit status still counts).
+bench_stream() {
+	if one=$(measure -n "$RUNS" -w 1 -o -- sh -c \
+			"exec tcpstat --backend $2 --interval 0.05 --count 1 2>/dev/null") &&
+	   eleven=$(measure -n "$RUNS" -w 1 -o -- sh -c \
+			"exec tcpstat --backend $2 --interval 0.05 --count 11 2>/dev/null"); then
+		c1=$(echo "$one" | sed 's/.*cpu_med_us=\([0-9]*\).*/\1/')
+		c11=$(echo "$eleven" | sed 's/.*cpu_med_us=\([0-9]*\).*/\1/')
+		rss=$(echo "$eleven" | sed 's/.*maxrss_kb=\([0-9]*\).*/\1/')
+		d=$(((c11 - c1) / 10))
+		[ "$d" -lt 0 ] && d=0 # below the noise of the two medians
+		echo "csv,$1,tcpstat $2 (per sample of a stream),$RUNS,,,$d,,$rss"
+	else
+		echo "not ok - tcpstat $2 stream at $1 sockets failed"
+		BENCH_FAILED=1
+	fi
+}
 
 measure_all() {
 	n=$1
@@ -52,6 +84,11 @@ measure_all() {
 	bench "$n" "tcpstat --version" tcpstat --version
 	bench "$n" "tcpstat kmod" tcpstat --backend kmod
 	bench "$n" "tcpstat kmod --ports" tcpstat --backend kmod --ports
+	if [ -n "$BPF" ]; then
+		bench "$n" "tcpstat bpf" tcpstat --backend bpf
+		bench "$n" "tcpstat bpf --ports" tcpstat --backend bpf --ports
+		bench_stream "$n" bpf
+	fi
 	bench "$n" "tcpstat netlink" tcpstat --backend netlink
 	bench "$n" "tcpstat procfs" tcpstat --backend procfs
 	bench "$n" "ss -tan | wc -l" sh -c 'ss -tan | wc -l'
@@ -197,7 +234,7 @@ if [ "$ONLY" = rate ]; then
 fi
 
 # Every namespace's counts from the host: one read of the module's file
-# against the reporter entering each namespace (netlink, procfs).
+# against the reporter entering each namespace (bpf, netlink, procfs).
 section "all namespaces: $NETNS namespaces"
 i=1
 while [ $i -le $NETNS ]; do
@@ -216,6 +253,7 @@ echo "meta,all-namespaces benchmark: $nsn namespaces, each with $NETNS_CONNS con
 RUNS=10
 bench_read "$nsn" "allns read:/proc/net/tcpstat_netns" /proc/net/tcpstat_netns
 bench "$nsn" "allns tcpstat kmod --all-netns" tcpstat --backend kmod --all-netns
+[ -n "$BPF" ] && bench "$nsn" "allns tcpstat bpf --all-netns" tcpstat --backend bpf --all-netns
 bench "$nsn" "allns tcpstat netlink --all-netns" tcpstat --backend netlink --all-netns
 bench "$nsn" "allns tcpstat procfs --all-netns" tcpstat --backend procfs --all-netns
 for d in $T/ns*; do touch $d/release; done

@@ -25,6 +25,49 @@ zero_view >$T/zero.view
 snapshot $T/empty
 check "no sockets: the module counts zero" same $T/empty.data $T/zero.view
 check "no sockets: /proc/net/tcp agrees" same $T/empty.kernel $T/zero.view
+# The reporter's bpf backend (BTF and iter/tcp): in every comparison of
+# the backends below and in the phases, or skipped here with the reason.
+if BPF_WHY=$(bpf_why_not); then
+	export BPF=bpf
+	reporter_view --backend bpf >$T/zero.bpf
+	check "reporter --backend bpf: no sockets, zero counts" same $T/zero.bpf $T/zero.view
+else
+	export BPF=
+	skip "the reporter's bpf backend on $(uname -r)" "$BPF_WHY"
+fi
+# What the bpf backend needs on this kernel: CAP_BPF and CAP_PERFMON
+# without root; before 5.11 the kernel charges its maps to RLIMIT_MEMLOCK
+# (64 KiB here: enough for the counts, not for --ports' 5 MiB map), which
+# only root can raise.
+# (util-linux's setpriv, which vm-run.sh puts in /usr/bin: busybox has one
+# too, without these options)
+if [ -n "$BPF" ] && [ -x /usr/bin/setpriv ]; then
+	caps="--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon"
+	nobody="/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups"
+	rc=0
+	$nobody $caps tcpstat --backend bpf >$T/caps.out 2>$T/caps.err || rc=$?
+	check "bpf as nobody with CAP_BPF and CAP_PERFMON only ($(head -c 100 $T/caps.err))" \
+		sh -c "test $rc -eq 0 && grep -q '^{\"ESTABLISHED\":[0-9]' $T/caps.out"
+	rc=0
+	$nobody --inh-caps=-all tcpstat --backend bpf >$T/nocaps.out 2>$T/nocaps.err || rc=$?
+	check "bpf as nobody without them: exit 3, the reason" \
+		sh -c "test $rc -eq 3 && grep -q 'needs CAP_BPF and CAP_PERFMON' $T/nocaps.err && test ! -s $T/nocaps.out"
+	major=${TCPSTAT_KVER%%.*} minor=${TCPSTAT_KVER#*.}
+	minor=${minor%%[.-]*}
+	rc=0
+	(ulimit -l 64 && $nobody $caps tcpstat --backend bpf --ports) >$T/ml.out 2>$T/ml.err || rc=$?
+	if [ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 11 ]; }; then
+		check "bpf --ports with CAP_BPF and CAP_PERFMON, RLIMIT_MEMLOCK 64 KiB, before 5.11: refused, saying so" \
+			sh -c "test $rc -eq 3 && grep -q RLIMIT_MEMLOCK $T/ml.err"
+		rc=0
+		(ulimit -l 16384 && $nobody $caps tcpstat --backend bpf --ports) >$T/ml.out 2>$T/ml.err || rc=$?
+		check "bpf --ports with RLIMIT_MEMLOCK 16 MiB (LimitMEMLOCK=16M in the drop-in): works" \
+			sh -c "test $rc -eq 0 && grep -q '\"ports\":' $T/ml.out"
+	else
+		check "bpf --ports with CAP_BPF and CAP_PERFMON, RLIMIT_MEMLOCK 64 KiB, 5.11+: works (memory cgroup)" \
+			sh -c "test $rc -eq 0 && grep -q '\"ports\":' $T/ml.out"
+	fi
+fi
 
 section "known sockets in every state that holds still (init netns)"
 FARM=
@@ -40,15 +83,17 @@ if farm_start $T/farm build --family both; then
 	check "/proc/net/tcpstat equals /proc/tcpstat" same $T/s1.human2 $T/s1.human
 	ss_view >$T/s1.ss
 	check "ss agrees" same $T/s1.ss $T/s1.data
-	for b in kmod netlink procfs; do
+	for b in kmod $BPF netlink procfs; do
 		reporter_view --backend $b >$T/s1.$b
 		check "reporter --backend $b equals the module" same $T/s1.$b $T/s1.data
 	done
-	tcpstat --backend kmod --family >$T/json.kmod
-	tcpstat --backend netlink --family >$T/json.netlink
-	tcpstat --backend procfs --family >$T/json.procfs
-	check "reporter: the three backends print the same JSON" \
-		sh -c "cmp -s $T/json.kmod $T/json.netlink && cmp -s $T/json.kmod $T/json.procfs"
+	same_json=0
+	for b in kmod $BPF netlink procfs; do
+		tcpstat --backend $b --family | json_counts >$T/json.$b
+		cmp -s $T/json.kmod $T/json.$b || same_json=1
+	done
+	check "reporter: the backends ($(echo kmod $BPF netlink procfs)) print the same JSON (but for the self-metrics)" \
+		test $same_json -eq 0
 	# The set must cover every state that can hold (all but CLOSE) in both
 	# families, with distinct counts, or a swap could hide.
 	check "built set holds every state but CLOSE, with distinct counts" awk '
@@ -88,7 +133,7 @@ if [ -e $C/ready ]; then
 	check "child netns: /proc/tcpstat equals its sockets" same $C/s.human $C/expect.total
 	nsenter -t $CPID -n sh -c '. /tests/lib.sh; human_total /proc/net/tcpstat' >$C/human2
 	check "child netns: /proc/net/tcpstat equals its sockets" same $C/human2 $C/expect.total
-	for b in kmod netlink procfs; do
+	for b in kmod $BPF netlink procfs; do
 		reporter_view --netns /proc/$CPID/ns/net --backend $b >$C/rep.$b
 		check "child netns: reporter --netns --backend $b equals its sockets" same $C/rep.$b $C/expect.view
 	done
@@ -124,9 +169,9 @@ section "readers during connection churn (fresh netns)"
 run_in_netns /tests/phase-churn.sh
 
 section "the reporter when its sources fail"
-# The module unloaded in the middle of a stream: one message, the samples
-# skipped, and the stream goes on when the module is back.
-lines() { wc -l <$T/stream.out; }
+# The module unloaded in the middle of a stream: one message, samples
+# without counts (up 0), and the stream goes on when the module is back.
+lines() { grep -c '"ESTABLISHED"' $T/stream.out; }
 wait_lines() {
 	deadline 10
 	while [ "$(lines)" -lt "$1" ] && in_time; do usleep 100000; done
@@ -143,7 +188,9 @@ wait_lines $((during + 3))
 kill -TERM $SP
 wait $SP
 rc=$?
-check "stream: no sample while the module was away" test "$during" -le $((before + 1))
+check "stream: no counts while the module was away" test "$during" -le $((before + 1))
+check "stream: samples of up 0 instead, without counts" \
+	sh -c "grep -q '^{\"up\":0,' $T/stream.out && ! grep '\"up\":0' $T/stream.out | grep -q ESTABLISHED"
 check "stream: resumed after the reload ($(lines) lines)" test "$(lines)" -ge $((during + 3))
 check "stream: SIGTERM ends it with status 0" test $rc -eq 0
 check "stream: every line is a whole JSON object" sh -c "! grep -vq '^{.*}\$' $T/stream.out"
@@ -152,7 +199,8 @@ check "stream: the outage reported once, the recovery once" sh -c \
 sed 's/^/# stderr: /' $T/stream.err
 
 # No sock_diag (inet_diag unloaded, and no modprobe to bring it back):
-# --backend netlink fails clearly, auto falls back to procfs.
+# --backend netlink fails clearly, auto falls back to bpf (where it runs)
+# or procfs, quietly, and build_info says which.
 rmmod tcp_diag inet_diag 2>/dev/null
 rmmod tcpstat
 rc=0
@@ -168,7 +216,15 @@ while [ $i -lt 20 ]; do
 	cmp -s $T/fb.a $T/fb.kernel && break
 	i=$((i + 1))
 done
-check "no module, no inet_diag: auto falls back to procfs and agrees" same $T/fb.auto $T/fb.kernel
+check "no module, no inet_diag: auto falls back and agrees" same $T/fb.auto $T/fb.kernel
+tcpstat >$T/fb.meta 2>$T/fb.err
+check "no module, no inet_diag: auto quietly takes ${BPF:-procfs} ($(cat $T/fb.meta $T/fb.err | tr -d '{}' | cut -c1-120))" \
+	sh -c "grep -q '\"backend\":\"${BPF:-procfs}\"' $T/fb.meta && test ! -s $T/fb.err"
+if [ -n "$BPF" ]; then
+	rc=0
+	tcpstat --backend procfs >/dev/null 2>&1 || rc=$?
+	check "no module, no inet_diag: --backend procfs still answers" test $rc -eq 0
+fi
 for m in $(cat /etc/tcpstat-modules); do insmod /lib/modules/$m; done
 insmod /tcpstat.ko
 

@@ -56,6 +56,8 @@
 
 #define FAILNTH "/proc/thread-self/fail-nth"
 #define READ_MAX (64 << 20)
+/* A file read under fault injection: its buffer is touched before. */
+#define FAILNTH_READ_MAX (1 << 20)
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -158,13 +160,13 @@ static int cmd_holdopen(int argc, char **argv)
 	return 0;
 }
 
-/* Read @file whole into @buf (READ_MAX bytes). Bytes read, or -1 (errno). */
-static long read_whole(int fd, char *buf)
+/* Read @fd whole into @buf (@size bytes). Bytes read, or -1 (errno). */
+static long read_whole(int fd, char *buf, long size)
 {
 	long len = 0;
 
 	for (;;) {
-		ssize_t r = read(fd, buf + len, READ_MAX - len);
+		ssize_t r = read(fd, buf + len, size - len);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -174,7 +176,7 @@ static long read_whole(int fd, char *buf)
 		if (r == 0)
 			return len;
 		len += r;
-		if (len == READ_MAX) {
+		if (len == size) {
 			errno = EFBIG;
 			return -1;
 		}
@@ -194,7 +196,7 @@ static int cmd_reads(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		int fd = open(argv[2], O_RDONLY);
 
-		if (fd < 0 || read_whole(fd, buf) <= 0) {
+		if (fd < 0 || read_whole(fd, buf, READ_MAX) <= 0) {
 			fprintf(stderr, "harden: read %ld of %s: %s\n", i + 1, argv[2], strerror(errno));
 			return 1;
 		}
@@ -237,30 +239,34 @@ static int cmd_writes(int argc, char **argv)
 
 /* ---- fault injection ---- */
 
+/*
+ * The child's fail-nth file, opened before a fault is armed: once it is,
+ * every allocation counts, those of opening a file included, so the file
+ * is then only written and read through this descriptor (which allocates
+ * nothing).
+ */
+static int failnth_fd = -1;
+
 static void failnth_set(long n)
 {
 	char s[32];
-	int fd = open(FAILNTH, O_WRONLY);
 	int len = snprintf(s, sizeof(s), "%ld", n);
 
-	if (fd < 0 || write(fd, s, len) != len)
+	if (failnth_fd < 0)
+		failnth_fd = open(FAILNTH, O_RDWR | O_CLOEXEC);
+	if (failnth_fd < 0 || pwrite(failnth_fd, s, len, 0) != len)
 		_exit(100);	/* no fault injection: reported by the parent */
-	close(fd);
 }
 
 /* Was the fault set by failnth_set injected? Also disarms it. */
 static bool failnth_injected(void)
 {
 	char s[32] = "";
-	int fd = open(FAILNTH, O_RDWR);
 	ssize_t r;
 
-	if (fd < 0)
+	r = pread(failnth_fd, s, sizeof(s) - 1, 0);
+	if (r < 0 || pwrite(failnth_fd, "0", 1, 0) != 1)
 		_exit(100);
-	r = read(fd, s, sizeof(s) - 1);
-	if (r < 0 || write(fd, "0", 1) != 1)
-		_exit(100);
-	close(fd);
 	return strtol(s, NULL, 10) == 0;
 }
 
@@ -299,11 +305,27 @@ static bool module_present(void)
 	return !stat("/sys/module/tcpstat", &st) || !lstat("/proc/tcpstat", &st);
 }
 
+/*
+ * After fork() the child's first write to a page copies it, an allocation
+ * that fail-nth counts: the pages the run writes are written before the
+ * fault is armed (the stack it will use, errno's, the result's).
+ */
+static void __attribute__((noinline)) prefault(void)
+{
+	volatile char stack[64 << 10];
+	size_t i;
+
+	for (i = 0; i < sizeof(stack); i += 1024)
+		stack[i] = 0;
+	errno = 0;
+}
+
 static void run_op(enum op op, long n, struct run *r)
 {
 	long len;
 	int fd;
 
+	prefault();
 	memset(r, 0, sizeof(*r));
 	r->clean = true;
 	switch (op) {
@@ -313,6 +335,11 @@ static void run_op(enum op op, long n, struct run *r)
 		r->injected = failnth_injected();
 		break;
 	case OP_READ:
+		/*
+		 * Every page of the buffer faulted in first: a page fault
+		 * allocates too, and a fault injected there is not the file's.
+		 */
+		memset(read_buf, 0, FAILNTH_READ_MAX);
 		failnth_set(n);
 		fd = open(file_arg, O_RDONLY);
 		if (fd < 0) {
@@ -320,7 +347,7 @@ static void run_op(enum op op, long n, struct run *r)
 			r->injected = failnth_injected();
 			break;
 		}
-		len = read_whole(fd, read_buf);
+		len = read_whole(fd, read_buf, FAILNTH_READ_MAX);
 		r->rc = len < 0 ? errno : 0;
 		close(fd);
 		r->injected = failnth_injected();
@@ -391,7 +418,9 @@ static int cmd_failnth(enum op op, const char *name, long max)
 		close(p[1]);
 		if (read(p[0], &r, sizeof(r)) != sizeof(r)) {
 			waitpid(pid, &status, 0);
-			printf("%s: run %ld: the child died (status 0x%x)\n", name, n, status);
+			printf("%s: run %ld: the child died (%s %d)\n", name, n,
+			       WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 			close(p[0]);
 			return 1;
 		}
@@ -452,7 +481,7 @@ int main(int argc, char **argv)
 		file_arg = argv[2];
 		if (argc > 3)
 			max = parse_count(argv[3], argv[1]);
-		read_buf = malloc(READ_MAX);
+		read_buf = malloc(FAILNTH_READ_MAX);
 		if (!read_buf)
 			die("out of memory");
 		return cmd_failnth(load ? OP_LOAD : OP_READ, file_arg, max);

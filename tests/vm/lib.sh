@@ -24,6 +24,20 @@ check() {
 
 diag() { echo "# $*"; }
 
+# skip <description> <reason>: a check that cannot run here, and why.
+skip() {
+	TESTNUM=$((TESTNUM + 1))
+	echo "ok $TESTNUM - $1 # SKIP $2"
+}
+
+# The reporter's bpf backend needs BTF and iter/tcp: if this kernel lacks
+# them, its one-line reason (and a non-zero status); otherwise nothing.
+bpf_why_not() {
+	why=$(tcpstat --backend bpf 2>&1 >/dev/null) && return 0
+	echo "${why:-tcpstat --backend bpf failed}"
+	return 1
+}
+
 # Time limits: deadline SECONDS sets DEADLINE, in_time is true until it.
 # They count the guest's uptime, not loop turns (a slow kernel makes every
 # turn slower), and TCPSTAT_TIME_SCALE stretches them for debug kernels.
@@ -239,6 +253,12 @@ view_add() {
 		printf "%s", $1
 		for (i = 2; i <= 12; i++) printf " %d", $i + $(i + 12)
 		printf "\n" }'
+}
+
+# A JSON sample of the reporter without its self-metrics (the duration
+# varies, build_info names the backend): what every backend must agree on.
+json_counts() {
+	sed 's/,"up":1,"sample_duration_seconds":[^,]*,"build_info":{[^}]*}//' "$@"
 }
 
 # The reporter's view: its Prometheus output turned into a view. Fails if

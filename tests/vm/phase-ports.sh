@@ -17,9 +17,13 @@ if farm_start $T/svc services; then
 		grep -q '^ports [0-9]* 1 3 2 3 2 ' $T/module.ports
 	# The reporter: the three backends agree on the per-port view (procfs
 	# has no backlog: the kernel does not print it in /proc/net/tcp).
-	tcpstat --ports --family >$T/json.kmod
-	tcpstat --ports --family --backend netlink >$T/json.netlink
+	tcpstat --ports --family | json_counts >$T/json.kmod
+	tcpstat --ports --family --backend netlink | json_counts >$T/json.netlink
 	check "reporter --ports: kmod and netlink print the same JSON" same $T/json.kmod $T/json.netlink
+	if [ -n "$BPF" ]; then
+		tcpstat --ports --family --backend bpf | json_counts >$T/json.bpf
+		check "reporter --ports: kmod and bpf print the same JSON" same $T/json.kmod $T/json.bpf
+	fi
 	check "reporter --ports: the saturated port is marked" grep -q '"saturated":true' $T/json.kmod
 	for b in kmod procfs; do
 		tcpstat --ports --backend $b --format prometheus |
@@ -64,6 +68,12 @@ if farm_start $T/svc services; then
 		check "ports: $(wc -l <$T/module2.ports) listening ports after a reload equal the kernel's view" \
 			same $T/module2.ports $T/kernel2.ports
 		check "ports: more than 64 listening ports (the first guess)" test "$(wc -l <$T/module2.ports)" -gt 64
+		if [ -n "$BPF" ]; then
+			tcpstat --ports --backend kmod | json_counts >$T/json2.kmod
+			tcpstat --ports --backend bpf | json_counts >$T/json2.bpf
+			check "reporter --ports: kmod and bpf agree on $(wc -l <$T/module2.ports) listening ports" \
+				same $T/json2.kmod $T/json2.bpf
+		fi
 		farm_stop $MANY
 	else
 		check "sockfarm build ($(cat $T/many.err))" false

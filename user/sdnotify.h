@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sdnotify.h - tell systemd how the service is doing (sd_notify(3) from
+ * libsystemd): READY=1 once serving, WATCHDOG=1 at half of WatchdogSec=,
+ * STOPPING=1 on the way out. Outside systemd (no $NOTIFY_SOCKET) every
+ * call does nothing and succeeds, so callers need no test of their own.
+ */
+#ifndef TCPSTAT_SDNOTIFY_H
+#define TCPSTAT_SDNOTIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+struct sdnotify {
+	bool active;			/* $NOTIFY_SOCKET is set */
+	uint64_t watchdog_usec;		/* WatchdogSec= for this process; 0: none */
+	struct timespec last_ping;	/* CLOCK_MONOTONIC; 0: never */
+};
+
+/*
+ * Read $NOTIFY_SOCKET, $WATCHDOG_USEC and $WATCHDOG_PID (a watchdog meant
+ * for another process is not ours). 0, or -1 with *e filled when the
+ * watchdog variables are malformed.
+ */
+int sdnotify_init(struct sdnotify *s, struct tcpstat_err *e);
+
+/*
+ * Send READY=1, STOPPING=1, or "STATUS=<text>". 0 (also when not under
+ * systemd), or -1 with *e naming the socket and the reason.
+ */
+int sdnotify_ready(struct sdnotify *s, struct tcpstat_err *e);
+int sdnotify_stopping(struct sdnotify *s, struct tcpstat_err *e);
+int sdnotify_status(struct sdnotify *s, const char *text, struct tcpstat_err *e);
+
+/*
+ * Send WATCHDOG=1 if half the watchdog interval has passed since the last
+ * one (or there was none), @now being CLOCK_MONOTONIC. Returns the
+ * milliseconds until the next ping is due (the most a loop may sleep),
+ * -1 when there is no watchdog, or -2 with *e filled if sending failed.
+ */
+long sdnotify_watchdog(struct sdnotify *s, const struct timespec *now,
+		       struct tcpstat_err *e);
+
+#endif /* TCPSTAT_SDNOTIFY_H */
