@@ -46,26 +46,6 @@ static long long pct(const long long *v, int n, int p)
 	return v[rank - 1];
 }
 
-/*
- * The result line of @runs samples (ns, sorted here): "runs=N
- * wall_med_us=.. wall_p95_us=.. cpu_med_us=.. cpu_p95_us=.. maxrss_kb=..",
- * and with an outside clock "kcpu_med_us=.. kcpu_p95_us=.." too.
- */
-static void bench_print(int runs, long long *wall, long long *cpu, long long *kcpu, long maxrss,
-			int outside_clock)
-{
-	qsort(wall, runs, sizeof(*wall), cmp_ll);
-	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
-	qsort(kcpu, runs, sizeof(*kcpu), cmp_ll);
-	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld",
-	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
-	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000, maxrss);
-	if (outside_clock)
-		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(kcpu, runs, 50) / 1000,
-		       pct(kcpu, runs, 95) / 1000);
-	printf("\n");
-}
-
 struct cpuclock {
 	const char *path;
 	int fd;
@@ -111,15 +91,80 @@ static int cpuclock_open(struct cpuclock *c, const char *path)
 	return 0;
 }
 
-/* The cost of a sample between readings (k0, u0) and (k1, u1): its
- * kernel part in *kernel, kernel and user together in *total. */
-static void cpuclock_cost(const struct cpuclock *c, long long k0, long long u0, long long k1,
-			  long long u1, long long *kernel, long long *total)
+/* Around a sample: its start, nothing without a clock (@c NULL). */
+static int cpuclock_start(const struct cpuclock *c, long long *k0, long long *u0)
 {
+	return c ? cpuclock_read(c, k0, u0) : 0;
+}
+
+/*
+ * Its end: with a clock, the sample's kernel part in *kernel and kernel
+ * and user together in *cpu, less one reading of the clock; without one,
+ * *cpu as measured by the caller and *kernel 0.
+ */
+static int cpuclock_stop(const struct cpuclock *c, long long k0, long long u0, long long *kernel,
+			 long long *cpu)
+{
+	long long k1, u1;
+
+	*kernel = 0;
+	if (!c)
+		return 0;
+	if (cpuclock_read(c, &k1, &u1))
+		return -1;
 	*kernel = k1 - k0 - c->overhead;
 	if (*kernel < 0)
 		*kernel = 0;
-	*total = *kernel + (u1 - u0);
+	*cpu = *kernel + (u1 - u0);
+	return 0;
+}
+
+/* The samples of a run: wall, CPU and kernel CPU times (ns), and the clock. */
+struct bench_samples {
+	long long *wall, *cpu, *kcpu;
+	struct cpuclock clock, *clk; /* clk: &clock with an outside clock, or NULL */
+};
+
+/* Room for @runs samples and the outside clock, if @clock_path; -1 with a
+ * message on stderr (prefixed @prog) if either fails. */
+static int bench_setup(struct bench_samples *s, int runs, const char *clock_path, const char *prog)
+{
+	s->wall = calloc(runs, sizeof(*s->wall));
+	s->cpu = calloc(runs, sizeof(*s->cpu));
+	s->kcpu = calloc(runs, sizeof(*s->kcpu));
+	s->clk = NULL;
+	if (!s->wall || !s->cpu || !s->kcpu) {
+		fprintf(stderr, "%s: calloc: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	if (clock_path) {
+		if (cpuclock_open(&s->clock, clock_path))
+			return -1;
+		s->clk = &s->clock;
+	}
+	return 0;
+}
+
+/*
+ * The result line of @runs samples (sorted here): "runs=N wall_med_us=..
+ * wall_p95_us=.. cpu_med_us=.. cpu_p95_us=.. maxrss_kb=..", and with an
+ * outside clock "kcpu_med_us=.. kcpu_p95_us=.." too; the samples freed.
+ */
+static void bench_print(struct bench_samples *s, int runs, long maxrss)
+{
+	qsort(s->wall, runs, sizeof(*s->wall), cmp_ll);
+	qsort(s->cpu, runs, sizeof(*s->cpu), cmp_ll);
+	qsort(s->kcpu, runs, sizeof(*s->kcpu), cmp_ll);
+	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld",
+	       runs, pct(s->wall, runs, 50) / 1000, pct(s->wall, runs, 95) / 1000,
+	       pct(s->cpu, runs, 50) / 1000, pct(s->cpu, runs, 95) / 1000, maxrss);
+	if (s->clk)
+		printf(" kcpu_med_us=%lld kcpu_p95_us=%lld", pct(s->kcpu, runs, 50) / 1000,
+		       pct(s->kcpu, runs, 95) / 1000);
+	printf("\n");
+	free(s->wall);
+	free(s->cpu);
+	free(s->kcpu);
 }
 
 #endif /* TCPSTAT_BENCH_H */

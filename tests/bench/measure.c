@@ -114,8 +114,7 @@ int main(int argc, char **argv)
 {
 	int runs = 20, warmup = 2, quiet = 0, nfiles = 0, opt, i;
 	char **files = calloc(argc, sizeof(*files));
-	long long *wall, *cpu, *kcpu;
-	struct cpuclock clock;
+	struct bench_samples s;
 	const char *clock_path = NULL;
 	long maxrss = 0;
 
@@ -147,41 +146,26 @@ int main(int argc, char **argv)
 	if ((!nfiles && optind >= argc) || (nfiles && optind < argc) || runs < 1 || warmup < 0) {
 		return usage();
 	}
-	wall = calloc(runs, sizeof(*wall));
-	cpu = calloc(runs, sizeof(*cpu));
-	kcpu = calloc(runs, sizeof(*kcpu));
-	if (!wall || !cpu || !kcpu) {
-		perror("measure: calloc");
-		return 1;
-	}
-	if (clock_path && cpuclock_open(&clock, clock_path))
+	if (bench_setup(&s, runs, clock_path, "measure"))
 		return 1;
 	for (i = -warmup; i < runs; i++) {
-		long long w, c, k = 0, k0 = 0, u0 = 0, k1, u1;
+		long long w, c, k, k0 = 0, u0 = 0;
 		long rss = 0;
 
-		if (clock_path && cpuclock_read(&clock, &k0, &u0))
+		if (cpuclock_start(s.clk, &k0, &u0) ||
+		    (nfiles ? read_once(files, nfiles, &w, &c) :
+			      run_once(argv + optind, quiet, &w, &c, &rss)) ||
+		    cpuclock_stop(s.clk, k0, u0, &k, &c))
 			return 1;
-		if (nfiles ? read_once(files, nfiles, &w, &c) :
-			     run_once(argv + optind, quiet, &w, &c, &rss))
-			return 1;
-		if (clock_path) {
-			if (cpuclock_read(&clock, &k1, &u1))
-				return 1;
-			cpuclock_cost(&clock, k0, u0, k1, u1, &k, &c);
-		}
 		if (i < 0)
 			continue;
-		wall[i] = w;
-		cpu[i] = c;
-		kcpu[i] = k;
+		s.wall[i] = w;
+		s.cpu[i] = c;
+		s.kcpu[i] = k;
 		if (rss > maxrss)
 			maxrss = rss;
 	}
-	bench_print(runs, wall, cpu, kcpu, maxrss, clock_path != NULL);
-	free(wall);
-	free(cpu);
-	free(kcpu);
+	bench_print(&s, runs, maxrss);
 	free(files);
 	return 0;
 }

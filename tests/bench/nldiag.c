@@ -103,44 +103,30 @@ static int sample(struct mnl_socket *nl, int ext, struct dump d[2], unsigned lon
 
 static int timed(struct mnl_socket *nl, int ext, int runs, int warmup, const char *clock_path)
 {
-	long long *wall = calloc(runs, sizeof(*wall)), *cpu = calloc(runs, sizeof(*cpu));
-	long long *kcpu = calloc(runs, sizeof(*kcpu));
 	unsigned long recvs = 0;
-	struct cpuclock clock;
+	struct bench_samples s;
 	struct dump d[2];
 	int i;
 
-	if (!wall || !cpu || !kcpu) {
-		perror("nldiag: calloc");
-		return 1;
-	}
-	if (clock_path && cpuclock_open(&clock, clock_path))
+	if (bench_setup(&s, runs, clock_path, "nldiag"))
 		return 1;
 	for (i = -warmup; i < runs; i++) {
 		long long w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-		long long c, k = 0, k0 = 0, u0 = 0, k1, u1;
+		long long c, k, k0 = 0, u0 = 0;
 
-		if (clock_path && cpuclock_read(&clock, &k0, &u0))
-			return 1;
-		if (sample(nl, ext, d, &recvs))
+		if (cpuclock_start(s.clk, &k0, &u0) || sample(nl, ext, d, &recvs))
 			return 1;
 		c = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-		if (clock_path) {
-			if (cpuclock_read(&clock, &k1, &u1))
-				return 1;
-			cpuclock_cost(&clock, k0, u0, k1, u1, &k, &c);
-		}
+		if (cpuclock_stop(s.clk, k0, u0, &k, &c))
+			return 1;
 		if (i < 0)
 			continue;
-		cpu[i] = c;
-		kcpu[i] = k;
-		wall[i] = now_ns(CLOCK_MONOTONIC) - w0;
+		s.cpu[i] = c;
+		s.kcpu[i] = k;
+		s.wall[i] = now_ns(CLOCK_MONOTONIC) - w0;
 	}
-	bench_print(runs, wall, cpu, kcpu, 0, clock_path != NULL);
+	bench_print(&s, runs, 0);
 	fprintf(stderr, "nldiag: %lu recvmsg calls per sample\n", recvs);
-	free(wall);
-	free(cpu);
-	free(kcpu);
 	return 0;
 }
 
