@@ -101,7 +101,7 @@ deb:
 # The UML smoke: tcpstat.ko and walkprof.ko built for User-Mode Linux,
 # exact against /proc/net/tcp{,6}, ss and the reporter's backends with a
 # few thousand sockets (tests/vm/uml-smoke.sh). The first run builds the
-# UML kernel (scripts/build-uml-kernel.sh, about 9 minutes at -j2).
+# UML kernel (scripts/build-uml-kernel.sh, about 10-20 minutes at -j2).
 UML_SERIES ?= 6.1
 UML_KO = build/ko/uml-$(UML_SERIES)
 check-uml: user sockfarm

@@ -7,7 +7,7 @@
 #
 # The result is cached (default /var/cache/tcpstat/uml/<source version>/):
 #   tree/       the built source tree: `make -C tree ARCH=um M=<dir> modules`
-#               builds a module for it (scripts/build-uml-module.sh)
+#               builds a module for it (scripts/build-module.sh uml <series>)
 #   linux       the UML kernel executable (a link into tree/)
 #   kver        its release string (uname -r inside UML)
 #   version     the Debian source version and the configuration's checksum
@@ -16,7 +16,8 @@
 #                    of the options below builds the kernel again)
 #
 # Configuration: the UML defconfig plus what tcpstat and its tests need
-# (below), -O2, no debug information. About 9 minutes at -j2.
+# (below), -O2, no debug information. About 10 minutes of CPU at -j2 on 2
+# cores (17.5 minutes on this machine while it was shared).
 #
 # Usage: build-uml-kernel.sh [series]      (default 6.1, Debian bookworm's)
 # Environment: TCPSTAT_UML_JOBS (default 2). Prints the cache directory.
@@ -74,7 +75,7 @@ build() {
 		! grep -q "^CONFIG_$opt=y" "$tree/.config" ||
 			die "CONFIG_$opt did not go off in the UML configuration ($tree/.config)"
 	done
-	log "building the UML kernel $version with -j$jobs (about 9 minutes at -j2, once)"
+	log "building the UML kernel $version with -j$jobs (about 10-20 minutes at -j2, once)"
 	if ! nice -n 10 make -C "$tree" ARCH=um -j"$jobs" linux modules >"$dir/build.log" 2>&1; then
 		tail -n 40 "$dir/build.log" >&2
 		die "the UML kernel build failed (log: $dir/build.log)"

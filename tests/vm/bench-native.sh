@@ -11,9 +11,10 @@
 # Prints "csv,<N>,<method>,<runs>,<wall_med_us>,<wall_p95_us>,<cpu_med_us>,
 # <cpu_p95_us>,<maxrss_kb>" rows (tests/vm/lib.sh; in UML the CPU times are
 # the host's CPU time of UML, from tests/bench/umlclock, and two more
-# columns, <kcpu_med_us>,<kcpu_p95_us>, its kernel's part), "prof,<N>,<variant>,<ns>"
-# rows (walkprof, best of five), "syscalls,<N>,<method>,<calls per sample>"
-# and "meta,..." lines; ok/not ok lines for its checks.
+# columns, <kcpu_med_us>,<kcpu_p95_us>, its kernel's part),
+# "prof,<N>,<variant>,<ns>" rows (walkprof, each variant's best of seven
+# rounds), "syscalls,<N>,<method>,<calls per sample>" and "meta,..."
+# lines; ok/not ok lines for its checks.
 # No TIME_WAIT churn, unlike tests/vm/bench.sh: the sockets hold still, so
 # every exact walk variant must count exactly what the module counts.
 # TCPSTAT_BENCH_SIZES: the socket counts to reach.
@@ -87,7 +88,7 @@ measure_native() {
 	bench "$n" "cat /proc/net/tcp /proc/net/tcp6" cat /proc/net/tcp /proc/net/tcp6
 }
 
-# The walk taken apart and its experiments (best of five each), and
+# The walk taken apart and its experiments (best of seven rounds), and
 # whether every exact variant counted what the module counts in the
 # established table (all but LISTEN: listeners are in the other table).
 walkprof() {
