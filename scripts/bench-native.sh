@@ -88,10 +88,12 @@ status=0
 floor=$outdir/uml-$series-memfloor.csv
 echo "host,sample,pages,test,ns_per_object" >"$floor"
 memfloor() {
-	local pages
+	local pages opt
 	log "memfloor ($1): this machine's memory, 2 MiB and 4 KiB pages"
 	for pages in "2 MiB" "4 KiB"; do
-		"$TCPSTAT_ROOT/tests/bench/memfloor" $([ "$pages" = "4 KiB" ] && echo -4) |
+		opt=()
+		[ "$pages" = "4 KiB" ] && opt=(-4)
+		"$TCPSTAT_ROOT/tests/bench/memfloor" "${opt[@]}" |
 			awk -v h="host $(uname -r)" -v s="$1" -v p="$pages" \
 				'$1 == "memfloor" { print h "," s "," p "," $2 "," $3 }' >>"$floor"
 	done

@@ -407,7 +407,7 @@ bench_read() {
 walk_inexact() {
 	grep -q '^walkcount full ' "$1" || { echo "no walkcount rows in $1"; return 1; }
 	want=$(data_view | awk '{ $11 = 0; printf "%s%s", (NR > 1 ? " " : ""), $0 }')
-	grep '^walkcount ' "$1" | while read -r w name rest; do
+	grep '^walkcount ' "$1" | while read -r _ name rest; do
 		[ "$rest" = "$want" ] || echo "$name: $rest (module: $want)"
 	done
 }
