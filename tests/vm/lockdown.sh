@@ -48,8 +48,8 @@ if farm_start $T/farm build --family both; then
 		cmp -s $T/k.a $T/k && break
 		i=$((i + 1))
 	done
-	check "bpf equals the sockets built" same $T/bpf $T/farm.view
-	check "bpf equals /proc/net/tcp{,6}" same $T/bpf $T/k
+	check "bpf equals the sockets built" bpf_same $T/bpf $T/farm.view
+	check "bpf equals /proc/net/tcp{,6}" bpf_same $T/bpf $T/k
 	tcpstat --ports --backend bpf --family | json_counts >$T/ports.bpf
 	tcpstat --ports --backend netlink --family | json_counts >$T/ports.netlink
 	check "bpf --ports equals netlink --ports" same $T/ports.bpf $T/ports.netlink

@@ -28,7 +28,7 @@ if [ $rc = 0 ]; then
 		check "3000 connections: data file equals /proc/net/tcp{,6}" same $T/s.data $T/s.kernel
 		if [ -n "$BPF" ]; then
 			reporter_view --backend bpf >$T/s.bpf
-			check "3000 connections: reporter --backend bpf equals the sockets built" same $T/s.bpf $T/all.view
+			check "3000 connections: reporter --backend bpf equals the sockets built" bpf_same $T/s.bpf $T/all.view
 		fi
 		view_total <$T/all.view >$T/all.total
 		check "3000 connections: /proc/tcpstat equals the sockets built" same $T/s.human $T/all.total
