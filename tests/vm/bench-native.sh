@@ -81,6 +81,8 @@ measure_native() {
 		bench "$n" "tcpstat kmod" tcpstat --backend kmod
 		bench "$n" "tcpstat kmod --ports" tcpstat --backend kmod --ports
 	fi
+	# The bpf backend on the host's kernel (UML has no BPF iterator).
+	[ "$HOST" = 1 ] && [ -n "$BPF_OK" ] && bench "$n" "tcpstat bpf" tcpstat --backend bpf
 	bench "$n" "tcpstat netlink" tcpstat --backend netlink
 	bench "$n" "tcpstat procfs" tcpstat --backend procfs
 	bench "$n" "ss -tan | wc -l" sh -c 'ss -tan | wc -l'
@@ -101,6 +103,14 @@ walkprof() {
 }
 
 BENCH_FAILED=0
+BPF_OK=
+if [ "$HOST" = 1 ]; then
+	if tcpstat --backend bpf >/dev/null 2>$T/bpf.err; then
+		BPF_OK=1
+	else
+		echo "# the host's kernel: no bpf row ($(head -n 1 $T/bpf.err))"
+	fi
+fi
 for target in $SIZES; do
 	grow_to "$target" $T || break
 	n=$(total_sockets)
