@@ -5,14 +5,19 @@
 #   make                  build the module (for KDIR) and the reporter
 #   make module           build kmod/tcpstat.ko for KDIR
 #   make user             build the reporter user/tcpstat
-#   make check            checkpatch, unit tests, fuzz smoke, host tests, VM
-#                         tests on every supported kernel (installs what it
-#                         needs)
+#   make check            checkpatch, unit tests, fuzz smoke, host tests, the
+#                         UML smoke, VM tests on every supported kernel
+#                         (installs what it needs)
 #   make check-style      scripts/checkpatch.pl --strict on kmod/ (checkpatch.sh),
 #                         and kmod/probe.sh against made-up headers
+#   make check-uml        the module in User-Mode Linux (Debian's 6.1 source
+#                         built for ARCH=um once, cached), exact against the
+#                         kernel's own view
 #   make demo             boot a Debian kernel under QEMU with the module
 #                         and show /proc/tcpstat and the reporter's output
-#   make bench            benchmarks (docs/performance.md)
+#   make bench            benchmarks under QEMU (docs/performance.md)
+#   make bench-native     benchmarks at hardware speed, in User-Mode Linux
+#                         and on the host's kernel (docs/performance.md)
 #   make bench-host       the backends that run on this machine's own kernel
 #                         (bpf, netlink, procfs), natively, up to 1M sockets
 #   make stress           10 minutes of stress per kernel (docs/reliability.md)
@@ -37,7 +42,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf
 TCPSTAT_KERNELS ?= bullseye:amd64 bookworm:amd64 trixie:amd64 trixie:rt-amd64 sid:amd64 sid:rt-amd64
 export TCPSTAT_KERNELS
 
-.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-vm check-style demo bench bench-host install \
+.PHONY: all module user sockfarm bench-tools stress debug-check check check-integration deb install-systemd check-user check-uml check-vm check-style demo bench bench-native bench-host install \
 	install-module dkms-install deps clean
 
 all: module user
@@ -51,13 +56,16 @@ user:
 
 sockfarm: tests/vm/sockfarm tests/vm/harden
 
-bench-tools: tests/bench/measure tests/bench/nldiag
+bench-tools: tests/bench/measure tests/bench/nldiag tests/bench/memfloor
 
-tests/bench/measure: tests/bench/measure.c
+tests/bench/measure: tests/bench/measure.c tests/bench/bench.h
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-tests/bench/nldiag: tests/bench/nldiag.c
+tests/bench/nldiag: tests/bench/nldiag.c tests/bench/bench.h
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --cflags --libs libmnl)
+
+tests/bench/memfloor: tests/bench/memfloor.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 tests/vm/sockfarm: tests/vm/sockfarm.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -71,6 +79,7 @@ deps:
 check: deps
 	$(MAKE) check-style
 	$(MAKE) check-user
+	$(MAKE) check-uml
 	$(MAKE) check-integration
 	$(MAKE) check-vm
 
@@ -88,6 +97,19 @@ check-integration: user sockfarm
 
 deb:
 	scripts/build-deb.sh
+
+# The UML smoke: tcpstat.ko and walkprof.ko built for User-Mode Linux,
+# exact against /proc/net/tcp{,6}, ss and the reporter's backends with a
+# few thousand sockets (tests/vm/uml-smoke.sh). The first run builds the
+# UML kernel (scripts/build-uml-kernel.sh, about 10-20 minutes at -j2).
+UML_SERIES ?= 6.1
+UML_KO = build/ko/uml-$(UML_SERIES)
+check-uml: user sockfarm
+	scripts/build-module.sh uml $(UML_SERIES) $(UML_KO)/tcpstat.ko
+	scripts/build-module.sh uml $(UML_SERIES) $(UML_KO)/walkprof.ko tests/bench/walkprof
+	scripts/uml-run.sh --series $(UML_SERIES) --ko $(UML_KO)/tcpstat.ko \
+		--extra-ko $(UML_KO)/walkprof.ko --run uml-smoke.sh --append thash_entries=1024 \
+		--timeout 600
 
 # The hardening tests boot with slub_debug (a double free or a write to
 # freed memory shows in the console) and a test-only module.
@@ -130,6 +152,9 @@ demo: deps user sockfarm
 bench: deps user sockfarm bench-tools
 	scripts/bench.sh
 
+bench-native: deps user sockfarm bench-tools
+	TCPSTAT_UML_SERIES=$(UML_SERIES) scripts/bench-native.sh
+
 bench-host: deps user sockfarm bench-tools
 	scripts/bench-host.sh
 
@@ -157,5 +182,5 @@ dkms-install:
 clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
 		modules.order Module.symvers kmod/Module.symvers .*.cmd
-	rm -rf build tests/vm/sockfarm tests/bench/measure tests/bench/nldiag
+	rm -rf build tests/vm/sockfarm tests/bench/measure tests/bench/nldiag tests/bench/memfloor
 	$(MAKE) -C user clean

@@ -11,10 +11,250 @@ dir=${1:?usage: bench-report.sh <dir>}
 # has_rows <csv>: the file exists and holds more than its header.
 has_rows() { [ -f "$1" ] && [ "$(wc -l <"$1")" -gt 1 ]; }
 
+# plot_cpu <png> <title>: "<sockets>,<method>,<CPU µs>" lines on stdin
+# (N > 0 only) as a log-log plot of CPU per sample against sockets, one
+# line per method; references (a bare process start, --version) and the
+# host kernel's rows ("host ...") dashed.
+plot_cpu() {
+	command -v gnuplot >/dev/null || return 0
+	awk -F, -v out="$1" -v title="$2" '
+	$1 > 0 { if (!($2 in seen)) { seen[$2] = 1; ms[++nm] = $2 }; d[$2] = d[$2] $1 " " $3 "\n"; if (!($1 in ns)) { ns[$1] = 1; nn++; x1 = $1 } }
+	END {
+		print "set terminal pngcairo size 1200,700 noenhanced"
+		print "set output \"" out "\""
+		print "set logscale xy"
+		if (nn > 1) { print "set autoscale xfix"; print "set offsets graph 0.02, graph 0.02, 0, 0" }
+		else if (nn == 1) print "set xrange [" x1 / 2 ":" x1 * 2 "]"
+		print "set xlabel \"sockets\""
+		print "set ylabel \"CPU time per sample (µs, median)\""
+		print "set title \"" title "\""
+		print "set key outside right"
+		print "set grid"
+		for (i = 1; i <= nm; i++) { print "$D" i " << EOD"; printf "%s", d[ms[i]]; print "EOD" }
+		printf "plot "
+		# One colour per method (the default palette repeats after
+		# eight); references (a bare process, --version) dashed.
+		nc = split("#1f77b4 #d62728 #2ca02c #ff7f0e #9467bd #8c564b #e377c2 #17becf #bcbd22 #000000 #7f7f7f #aec7e8 #ff9896 #98df8a #c5b0d5 #c49c94", col, " ")
+		for (i = 1; i <= nm; i++)
+			printf "%s$D%d using 1:2 with linespoints lw 2 pt %d lc rgb \"%s\" dt %d title \"%s\"", (i > 1 ? ", " : ""), i, (i - 1) % 13 + 1, col[(i - 1) % nc + 1], (ms[i] ~ /^process start|--version|^host / ? 2 : 1), ms[i]
+		print ""
+	}' | gnuplot
+}
+
+# native_sections: the native benchmark (make bench-native) from the
+# uml-<series>-ehash<buckets>*.csv files in $dir, one section per table
+# size, with a plot each; nothing if there are none.
+native_sections() {
+	local base csv walk host meta floor t name kver n
+	floor=$(ls "$dir"/uml-*-memfloor.csv 2>/dev/null | head -n 1)
+	ls "$dir"/uml-*-ehash*.csv >/dev/null 2>&1 || return 0
+	cat <<'EOF2'
+## At hardware speed: User-Mode Linux (`make bench-native`)
+
+`make bench-native` (`scripts/bench-native.sh`, guest side
+`tests/vm/bench-native.sh`) runs the kernel's own code at the speed of this
+machine's CPU: Debian's 6.1 source built as User-Mode Linux
+(`scripts/build-uml-kernel.sh`), a kernel that runs as an ordinary process
+of the host, without emulation. The module, the reporter, `ss` and the
+other methods run in it on the same sockets as under QEMU, from none to a
+million, once with an established table of about one bucket per socket at
+a million (as a large server sizes it) and once with 16384 buckets. Then the
+same script runs on the host's own kernel, in a network namespace with a
+private table of the same size, as a cross-check of UML's netlink and
+procfs figures.
+
+- CPU times are the host's CPU time of UML (`tests/bench/umlclock`, read
+  through the host system calls UML exports): inside UML every clock is the
+  host's wall clock, which counts whatever the host gave its other
+  processes, and task CPU times come in whole 10 ms ticks. *CPU* is UML's
+  kernel thread plus the host processes that ran UML's user space for the
+  sample (process rows); *kernel* is the kernel thread alone: the kernel's
+  own code, plus UML's work to enter and leave it (a system call costs
+  about 15 µs in UML, a getppid() measured, against well under a
+  microsecond on the host).
+- `read:` rows are in-process samples, no process start: `read:netlink` is
+  the reporter's netlink dump (both families, no extensions) made and
+  counted inside `nldiag`, `read:netlink INET_DIAG_INFO` node_exporter's.
+  They are the kernel's cost of each method. `syscalls` below is how many
+  `recvmsg` calls a dump takes.
+- UML is uniprocessor: `spin_lock_bh` there only disables bottom halves
+  (no lock word, no atomic; an SMP kernel adds a compare-and-swap, see
+  the floor below) and there is no contention (the QEMU runs keep that).
+  UML's memory is backed by 2 MiB pages of the host, as a native kernel
+  maps its memory with large pages.
+- This machine is itself a virtual machine shared with other work: its
+  memory latency is high and varies with the neighbours' load. The walk's
+  floor measured on it (`tests/bench/memfloor`, user space on the host,
+  same kind of pages) is given with the figures.
+- Sockets: as under QEMU, but no TIME_WAIT churn: the sockets hold still,
+  and every walk variant must count exactly what the module counts (the
+  benchmark checks it at every size).
+
+To reproduce: `make bench-native` (about half an hour here; the first run
+also builds the UML kernel, about 10-20 minutes at `-j2`), or with
+`TCPSTAT_NATIVE_TABLES`, `TCPSTAT_BENCH_SIZES` and `TCPSTAT_NATIVE_MEM` to
+change the tables, the sizes and UML's memory; `scripts/bench-native.sh
+--smoke` checks the pipeline in a few minutes, into `build/`.
+EOF2
+	if [ -n "$floor" ] && has_rows "$floor"; then
+		echo
+		echo "### The floor of this machine's memory"
+		echo
+		echo "\`tests/bench/memfloor\` visits about a million objects 2304 bytes apart (a"
+		echo "\`tcp_sock\`) in random order, as a walk of the established table visits the"
+		echo "sockets (best of three, ns per object), before the first table and after each"
+		echo "(the neighbours' load moves it; the targets below take each figure's best):"
+		echo
+		echo "| when | pages | dependent chain (one miss after another) | one line each, prefetched | two lines each, prefetched | sequential read | lock and unlock (SMP proxy) |"
+		echo "|---|---|---:|---:|---:|---:|---:|"
+		awk -F, 'NR > 1 { r = $2 "," $3; if (!(r in seen)) { seen[r] = 1; p[++k] = r; s[k] = $2; g[k] = $3 }; v[r, $4] = $5 }
+		END { for (i = 1; i <= k; i++)
+			printf "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f |\n", s[i], g[i], v[p[i], "chase"], v[p[i], "one"],
+				v[p[i], "two"], v[p[i], "seq"], v[p[i], "lock"] }' "$floor"
+		echo
+	fi
+	for csv in "$dir"/uml-*-ehash*.csv; do
+		case $csv in *-walk.csv | *-host.csv | *-syscalls.csv) continue ;; esac
+		base=${csv%.csv}
+		name=$(basename "$base")
+		walk=$base-walk.csv host=$base-host.csv meta=$base.meta
+		has_rows "$csv" || continue
+		[ -f "$host" ] || host=/dev/null
+		t=${name##*-ehash}
+		kver=$(awk -F, 'NR == 2 { print $1; exit }' "$csv")
+		n=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' "$csv")
+		echo
+		echo "### $kver (UML), $t buckets"
+		echo
+		[ -s "$meta" ] && sed "s/^/- /" "$meta" && echo
+		echo "#### At the largest size: $n sockets ($(awk -v n="$n" -v t="$t" 'BEGIN { printf "%.2f", n / t }') per bucket)"
+		echo
+		echo "| method | CPU median | CPU p95 | of which kernel | wall median | host kernel's CPU | CPU vs cat /proc/tcpstat | CPU vs read:/proc/tcpstat |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+		awk -F, -v n="$n" '
+		function us(v) { return v >= 10000 ? sprintf("%.1f ms", v / 1000) : sprintf("%d µs", v) }
+		FNR == 1 { f++; next }
+		f == 1 { if (!($2 in si)) { si[$2] = ++ns } }
+		f == 2 { if (!($2 in hi)) { hi[$2] = ++nh; hs[nh] = $2 } }
+		f == 1 && $2 == n { m[++k] = $3; w[k] = $5; c[k] = $7; cp[k] = $8; kc[k] = $10
+			if ($3 == "cat /proc/tcpstat") cat = $7; if ($3 == "read:/proc/tcpstat") rd = $7 }
+		f == 2 { h[hi[$2], $3] = $7 }
+		END { j = si[n]
+			for (i = 1; i <= k; i++) {
+				name = m[i]; gsub(/\|/, "\\|", name)
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, us(c[i]), us(cp[i]), us(kc[i]), us(w[i]),
+					((j, m[i]) in h ? us(h[j, m[i]]) : "-"), (cat > 0 ? sprintf("%.1fx", c[i] / cat) : "-"),
+					(rd > 0 ? sprintf("%.1fx", c[i] / rd) : "-")
+			} }' "$csv" "$host"
+		echo
+		echo "(\"host kernel's CPU\": the same method on the host's kernel at the same size, in a"
+		echo "namespace with a table of $t buckets.)"
+		echo
+		echo "#### CPU time (median, µs) by number of sockets"
+		echo
+		awk -F, '
+		FNR == 1 { f++; next }
+		{ key = (f == 2 ? "host kernel: " : "") $3
+		  if (f == 1 && !($2 in seen)) { seen[$2] = 1; ns[++nn] = $2 }
+		  if (f == 1) col = $2; else { if (!($2 in hidx)) hidx[$2] = ++nh; col = ns[hidx[$2]] }
+		  if (!(key in mseen)) { mseen[key] = 1; ms[++nm] = key }
+		  v[key, col] = $7 }
+		END {
+			printf "| method |"; for (j = 1; j <= nn; j++) printf " %s |", ns[j]; printf "\n|---|"
+			for (j = 1; j <= nn; j++) printf "---:|"; printf "\n"
+			for (i = 1; i <= nm; i++) { m = ms[i]; gsub(/\|/, "\\|", m); printf "| %s |", m
+				for (j = 1; j <= nn; j++) printf " %s |", ((ms[i], ns[j]) in v ? v[ms[i], ns[j]] : "-"); printf "\n" } }' "$csv" "$host"
+		echo
+		echo "![CPU time per sample against sockets, log-log, UML and the host's kernel]($name.png)"
+		echo
+		if has_rows "$base-syscalls.csv"; then
+			echo "System calls (\`recvmsg\`) per in-process dump: $(awk -F, -v n="$n" 'NR > 1 && $2 == n { printf "%s%s %d", (k++ ? ", " : ""), $3, $4 }' "$base-syscalls.csv") at $n sockets."
+			echo
+		fi
+		if has_rows "$walk"; then
+			echo "#### The walk taken apart, and the experiments toward a faster one"
+			echo
+			echo "\`tests/bench/walkprof\` with \`variants=1\` (every variant once a round, seven rounds,"
+			echo "each one's best), host CPU time, ns per socket"
+			echo "(each variant's total divided by the sockets; the last column is the total at the"
+			echo "largest size against \`full\`, the module's walk as it is):"
+			echo
+			awk -F, -v n="$n" '
+			NR > 1 && $2 > 0 && $3 !~ /^(buckets|hold_)/ { if (!($2 in seen)) { seen[$2] = 1; ns[++k] = $2 }
+				if (!($3 in vs)) { vs[$3] = 1; v[++nv] = $3 }; t[$3, $2] = $4 }
+			END {
+				printf "| variant |"; for (j = 1; j <= k; j++) printf " %s |", ns[j]; printf " total at %s | vs full |\n|---|", n
+				for (j = 1; j <= k; j++) printf "---:|"; printf "---:|---:|\n"
+				for (i = 1; i <= nv; i++) { printf "| %s |", v[i]
+					for (j = 1; j <= k; j++) printf " %.1f |", t[v[i], ns[j]] / ns[j]
+					printf " %.1f ms | %+.0f%% |\n", t[v[i], n] / 1e6, (t[v[i], n] - t["full", n]) * 100 / t["full", n] } }' "$walk"
+			echo
+		fi
+		echo "#### Targets at $n sockets"
+		echo
+		awk -F, -v n="$n" -v t="$t" '
+		FILENAME ~ /-walk.csv$/ { if (FNR > 1 && $2 == n) w[$3] = $4; next }
+		FILENAME ~ /memfloor/ { if (FNR > 1 && $3 == "2 MiB" && (!($4 in fl) || $5 < fl[$4])) fl[$4] = $5; next }
+		FNR > 1 && $2 == n { c[$3] = $7 }
+		function verdict(ok) { return ok ? "**holds**" : "**missed**" }
+		END {
+			cat = c["cat /proc/tcpstat"]; nl = c["tcpstat netlink"]; pf = c["tcpstat procfs"]
+			rd = c["read:/proc/tcpstat"]; rnl = c["read:netlink"]; rpf = c["read:/proc/net/tcp /proc/net/tcp6"]
+			printf "- /proc/tcpstat at least 50x cheaper (CPU) than the reporter'"'"'s netlink backend: %.1fx (cat /proc/tcpstat %.1f ms, tcpstat netlink %.1f ms), %s. In-kernel alone (read:/proc/tcpstat against read:netlink, no process start): %.1fx.\n", nl / cat, cat / 1000, nl / 1000, verdict(nl >= 50 * cat), rnl / rd
+			printf "- /proc/tcpstat at least 100x cheaper (CPU) than the reporter'"'"'s procfs backend: %.1fx (tcpstat procfs %.1f ms), %s. In-kernel alone (against read:/proc/net/tcp /proc/net/tcp6): %.1fx.\n", pf / cat, pf / 1000, verdict(pf >= 100 * cat), rpf / rd
+			if (t >= n / 2) {
+				best = once = ""
+				for (v in w) {
+					if (v ~ /^(chase|locks|locked|scan|scan8|buckets|hold_.*)$/) continue
+					if (best == "" || w[v] < w[best]) best = v
+					if (v !~ /^pf2nd/ && (once == "" || w[v] < w[once])) once = v
+				}
+				printf "- At most 25 ns per socket with about one bucket per socket: the module'"'"'s read %.0f ns (%.1f ms), %s; its walk (walkprof full) %.0f ns; the fastest exact variant, %s, %.0f ns (%+.0f%%), %s; the fastest that holds each bucket'"'"'s lock once, %s, %.0f ns (%+.0f%%).\n", rd * 1000 / n, rd / 1000, verdict(rd * 1000 <= 25 * n), w["full"] / n, best, w[best] / n, (w[best] - w["full"]) * 100 / w["full"], verdict(w[best] <= 25 * n), once, w[once] / n, (w[once] - w["full"]) * 100 / w["full"]
+				if (fl["two"] > 0)
+					printf "- The floor on this machine: a socket in its own bucket costs two random cache lines, which the memory serves at best at %.1f ns per object (memfloor, two lines, prefetched), plus the scan of the bucket heads (%.1f ns per socket here, walkprof scan) and their locks (%.1f ns per socket, locks - scan): about %.0f ns per socket, against the 25 asked. An SMP kernel adds an atomic per lock, %.1f ns here (memfloor lock).\n", fl["two"], w["scan"] / n, (w["locks"] - w["scan"]) / n, fl["two"] + w["locks"] / n, fl["lock"]
+				if (fl["two"] > 0 && fl["chase"] > 0) {
+					lam = n / t; behind = 1 - (1 - exp(-lam)) / lam; floor = fl["two"] + w["locks"] / n
+					printf "- Why the walk stays above that floor: with %.2f sockets per bucket on average (Poisson), %.0f%% of the sockets are not the first of their bucket, and such a socket can only be fetched once the link that points to it has been read, under the bucket'"'"'s lock (pf2nd<N> does that for the second socket in an earlier, second hold of the lock). At the memory'"'"'s latency (memfloor, dependent chain: %.0f ns) that alone is %.0f ns per socket on average; the first sockets at the floor add %.0f: about %.0f ns, against %.0f for the best variant (%s).\n", lam, behind * 100, fl["chase"], behind * fl["chase"], (1 - behind) * floor, behind * fl["chase"] + (1 - behind) * floor, w[best] / n, best
+					printf "- The ceiling of the ratios: a walk at the floor (%.0f ns per socket) would be %.0fx cheaper than the netlink dump in the kernel (read:netlink, %.0f ns per socket) and %.0fx than /proc/net/tcp{,6} (%.0f ns per socket); the targets ask 50x and 100x.\n", floor, rnl * 1000 / n / floor, rnl * 1000 / n, rpf * 1000 / n / floor, rpf * 1000 / n
+				}
+			} else if (fl["chase"] > 0 && n >= 100000) {
+				printf "- With %.0f sockets per bucket every socket after a chain'"'"'s first is a dependent miss: nothing can be fetched before the link that points to it is read, under the bucket'"'"'s lock. The floor is the memory'"'"'s latency, %.0f ns per object on this machine (memfloor, dependent chain); the walk (walkprof full) costs %.0f ns per socket.\n", n / t, fl["chase"], w["full"] / n
+			}
+		}' "$csv" "$walk" ${floor:+"$floor"}
+		echo
+		{
+			awk -F, 'NR > 1 { print $2 "," $3 "," $7 }' "$csv"
+			awk -F, 'NR > 1 { print $2 ",host kernel: " $3 "," $7 }' "$host"
+		} | plot_cpu "$dir/$name.png" "native: UML $kver, $t buckets (dashed: host kernel, references)"
+	done
+}
+
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 cores=$(nproc)
 
-cat <<EOF2
+if ls "$dir"/uml-*-ehash*.csv >/dev/null 2>&1; then
+	cat <<'EOF2'
+# Performance
+
+How much does one sample of the per-state TCP counts cost, by each method,
+as the number of sockets grows? Two benchmarks measure it, every method on
+the same sockets: `make bench-native` at the speed of this machine's CPU
+(User-Mode Linux, first below) and `make bench` under QEMU's software
+emulation (further below), which also measures the cost to the network
+and the all-namespaces view. The raw figures are the CSV files next to
+this page in `docs/bench/`.
+
+EOF2
+	native_sections
+	cat <<EOF2
+
+## Under emulation: QEMU (\`make bench\`)
+
+Produced by \`make bench\` (\`scripts/bench.sh\`, guest side \`tests/vm/bench.sh\`).
+
+EOF2
+else
+	cat <<EOF2
 # Performance
 
 How much does one sample of the per-state TCP counts cost, by each method,
@@ -22,6 +262,9 @@ as the number of sockets grows? Produced by \`make bench\`
 (\`scripts/bench.sh\`, guest side \`tests/vm/bench.sh\`); the raw figures are
 the CSV files next to this page in \`docs/bench/\`.
 
+EOF2
+fi
+cat <<EOF2
 **Times are from QEMU software emulation (TCG), not real hardware.** Every
 guest instruction and memory access is emulated, so absolute times are
 10-50x slower than on a real server and cache effects are invisible. Only
@@ -102,7 +345,7 @@ size_sections() {
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 	awk -F, -v n="$nmax" '
 	function us(v) { return v == "" ? "-" : v >= 10000 ? sprintf("%.1f ms", v / 1000) : sprintf("%d µs", v) }
-	NR > 1 && $2 == n { m[++k] = $3; w[k] = $5; wp[k] = $6; c[k] = $7; cp[k] = $8; r[k] = $9
+	NR > 1 && $2 == n { m[++k] = $3; w[k] = $5; wp[k] = $6; c[k] = $7; cp[k] = $8; r[k] = $9; gsub(/\|/, "\\|", m[k])
 		if ($3 == "cat /proc/tcpstat") ref = $7 }
 	END { for (i = 1; i <= k; i++)
 		printf "| %s | %s | %s | %s | %s | %s | %s |\n", m[i], us(w[i]), us(wp[i]), us(c[i]), us(cp[i]),
@@ -207,6 +450,8 @@ size_targets() {
 
 for csv in "$dir"/*.csv; do
 	case $csv in *-rate.csv | *-rate-shared.csv | *-phases.csv | *-walk.csv | *-lock.csv | */native-*.csv) continue ;; esac
+	# The native benchmark's files (make bench-native) are above.
+	case $(basename "$csv") in uml-*) continue ;; esac
 	name=$(basename "$csv" .csv)
 	rate=$dir/$name-rate.csv
 	rateshared=$dir/$name-rate-shared.csv
@@ -323,30 +568,8 @@ for csv in "$dir"/*.csv; do
 	fi
 
 	# The plot: CPU median against sockets, log-log, one line per method.
-	if has_rows "$csv" && command -v gnuplot >/dev/null; then
-		awk -F, -v out="$dir/$name.png" -v title="$kver" '
-		NR > 1 && $2 > 0 { if (!($3 in seen)) { seen[$3] = 1; ms[++nm] = $3 }; d[$3] = d[$3] $2 " " $7 "\n"; if (!($2 in ns)) { ns[$2] = 1; nn++; x1 = $2 } }
-		END {
-			print "set terminal pngcairo size 1200,700 noenhanced"
-			print "set output \"" out "\""
-			print "set logscale xy"
-			if (nn > 1) { print "set autoscale xfix"; print "set offsets graph 0.02, graph 0.02, 0, 0" }
-			else if (nn == 1) print "set xrange [" x1 / 2 ":" x1 * 2 "]"
-			print "set xlabel \"sockets\""
-			print "set ylabel \"CPU time per sample (µs, median)\""
-			print "set title \"tcpstat benchmark, " title " (QEMU TCG: relative figures)\""
-			print "set key outside right"
-			print "set grid"
-			for (i = 1; i <= nm; i++) { print "$D" i " << EOD"; printf "%s", d[ms[i]]; print "EOD" }
-			printf "plot "
-			# One colour per method (the default palette repeats after
-			# eight); references (a bare process, --version) dashed.
-			nc = split("#1f77b4 #d62728 #2ca02c #ff7f0e #9467bd #8c564b #e377c2 #17becf #bcbd22 #000000 #7f7f7f #aec7e8 #ff9896 #98df8a #c5b0d5 #c49c94", col, " ")
-			for (i = 1; i <= nm; i++)
-				printf "%s$D%d using 1:2 with linespoints lw 2 pt %d lc rgb \"%s\" dt %d title \"%s\"", (i > 1 ? ", " : ""), i, (i - 1) % 13 + 1, col[(i - 1) % nc + 1], (ms[i] ~ /^process start|--version/ ? 2 : 1), ms[i]
-			print ""
-		}' "$csv" | gnuplot
-	fi
+	has_rows "$csv" && awk -F, 'NR > 1 { print $2 "," $3 "," $7 }' "$csv" |
+		plot_cpu "$dir/$name.png" "tcpstat benchmark, $kver (QEMU TCG: relative figures)"
 	rm -f "$allns" "$sizes"
 done
 

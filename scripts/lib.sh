@@ -49,7 +49,8 @@ with_lock() {
 # cpu_by_size_table <CSV or ->: the benchmark's rows (scripts/bench.sh:
 # kernel,sockets,method,runs,wall_med_us,wall_p95_us,cpu_med_us,...) as a
 # Markdown table of the CPU median, one row per method, one column per
-# number of sockets, in the order they first appear.
+# number of sockets, in the order they first appear (a | in a method's
+# name escaped).
 cpu_by_size_table() {
 	awk -F, '
 	NR > 1 { if (!($2 in seen)) { seen[$2] = 1; ns[++nn] = $2 }
@@ -58,7 +59,7 @@ cpu_by_size_table() {
 	END {
 		printf "| method |"; for (j = 1; j <= nn; j++) printf " %s |", ns[j]; printf "\n|---|"
 		for (j = 1; j <= nn; j++) printf "---:|"; printf "\n"
-		for (i = 1; i <= nm; i++) { printf "| %s |", ms[i]
+		for (i = 1; i <= nm; i++) { m = ms[i]; gsub(/\|/, "\\|", m); printf "| %s |", m
 			for (j = 1; j <= nn; j++) printf " %s |", v[ms[i], ns[j]]; printf "\n" } }' "$1"
 }
 
@@ -74,4 +75,43 @@ in_chroot() {
 	shift
 	LC_ALL=C DEBIAN_FRONTEND=noninteractive unshare --mount --propagation private \
 		sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$dir" "$@"
+}
+
+# vm_verdict <out dir> <kernel> [console]: print a guest's results
+# (<out>/results.log) and judge the run from them and its kernel console
+# (default <out>/console.log):
+# returns 0 pass, 4 skip (the guest script said so), 1 fail: a "not ok"
+# line, no final marker "TCPSTAT_VM_DONE rc=N", a script that exited
+# non-zero, or a kernel warning of any kind in the console (listed in
+# <out>/warnings.log).
+vm_verdict() {
+	local out=$1 kver=$2 console=${3:-$1/console.log} status=0 grc
+	cat "$out/results.log" 2>/dev/null | tr -d '\r'
+	if grep -Eq '^not ok' "$out/results.log"; then
+		log "FAIL: failed checks on $kver"
+		status=1
+	fi
+	if ! grep -Eq '^TCPSTAT_VM_DONE rc=[0-9]+' "$out/results.log"; then
+		log "FAIL: the guest never reached its final marker on $kver (console: $out/console.log)"
+		status=1
+	else
+		grc=$(sed -n 's/^TCPSTAT_VM_DONE rc=\([0-9]*\).*/\1/p' "$out/results.log" | tail -n 1)
+		if [ "$grc" = 4 ] && [ "$status" = 0 ]; then
+			status=4
+		elif [ "$grc" != 0 ]; then
+			log "FAIL: guest script exited $grc on $kver"
+			status=1
+		fi
+	fi
+	# Kernel reports of any kind. The console also holds benign lines that
+	# name the debuggers (kmemleak's start, "RCU lockdep checking is
+	# enabled"), so the patterns are those of reports. A warning from the
+	# module's own pr_warn (a refused parameter) is expected and not matched.
+	if grep -En 'BUG:|WARNING:|Call Trace|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu.*(stall|detected)|UBSAN:|KASAN:|kmemleak: .*suspected|possible (recursive|circular) lock|inconsistent lock state|lock held when returning|sleeping function called from invalid context|list_add corruption|list_del corruption|refcount_t:|Unknown symbol|tainted: .*[DW]' \
+		"$console" >"$out/warnings.log"; then
+		log "FAIL: kernel warnings on $kver:"
+		head -n 40 "$out/warnings.log" >&2
+		status=1
+	fi
+	return $status
 }

@@ -152,30 +152,10 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 elapsed=$(($(date +%s) - start))
 [ "$rc" -eq 124 ] && log "QEMU timed out after ${timeout}s"
 
-cat "$out/results.log" 2>/dev/null | tr -d '\r'
 status=0
-if grep -Eq '^not ok' "$out/results.log"; then
-	log "FAIL: failed checks on $kver"
-	status=1
-fi
-if ! grep -Eq '^TCPSTAT_VM_DONE rc=[0-9]+' "$out/results.log"; then
-	log "FAIL: the guest never reached its final marker on $kver (console: $out/console.log)"
-	status=1
-else
-	grc=$(sed -n 's/^TCPSTAT_VM_DONE rc=\([0-9]*\).*/\1/p' "$out/results.log" | tail -n 1)
-	if [ "$grc" = 4 ] && [ "$status" = 0 ]; then
-		status=4
-	elif [ "$grc" != 0 ]; then
-		log "FAIL: guest script exited $grc on $kver"
-		status=1
-	fi
-fi
-# Kernel reports of any kind. The console also holds benign lines that
-# name the debuggers (kmemleak's start, "RCU lockdep checking is
-# enabled"), so the patterns are those of reports. A warning from the
-# module's own pr_warn (a refused parameter) is expected and not matched.
-# With --allow-alloc-failures, the stack dump that follows a failed
-# allocation's report (within 8 lines, as warn_alloc() prints it) is taken
+# The verdict (lib.sh's vm_verdict), on the console as it is or, with
+# --allow-alloc-failures, with the stack dump that follows a failed
+# allocation's report (within 8 lines, as warn_alloc() prints it) taken
 # out first; the rest is matched as always.
 console=$out/console.log
 if [ "$allow_alloc_failures" = 1 ]; then
@@ -187,12 +167,7 @@ if [ "$allow_alloc_failures" = 1 ]; then
 	log "$(cat "$out/alloc-failures.count") allocation-failure reports on the console (allowed)"
 	console=$out/console.filtered
 fi
-if grep -En 'BUG:|WARNING:|Call Trace|Oops|Kernel panic|general protection|soft lockup|hard LOCKUP|blocked for more than|rcu.*(stall|detected)|UBSAN:|KASAN:|kmemleak: .*suspected|possible (recursive|circular) lock|inconsistent lock state|lock held when returning|sleeping function called from invalid context|list_add corruption|list_del corruption|refcount_t:|Unknown symbol|tainted: .*[DW]' \
-	"$console" >"$out/warnings.log"; then
-	log "FAIL: kernel warnings on $kver:"
-	head -n 40 "$out/warnings.log" >&2
-	status=1
-fi
+vm_verdict "$out" "$kver" "$console" || status=$?
 log "$kver: $( [ $status = 0 ] && echo pass || { [ $status = 4 ] && echo skip || echo FAIL; })" \
 	"in ${elapsed}s (logs: $out)"
 exit $status

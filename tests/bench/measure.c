@@ -4,14 +4,20 @@
  * cost: wall time, CPU time (user + system, of the command and its
  * children) and peak resident memory.
  *
- *   measure [-n RUNS] [-w WARMUP] [-o] -- command [args...]
- *   measure [-n RUNS] [-w WARMUP] -f FILE
+ *   measure [-n RUNS] [-w WARMUP] [-k CLOCK] [-o] -- command [args...]
+ *   measure [-n RUNS] [-w WARMUP] [-k CLOCK] -f FILE [-f FILE]...
  *
  * Prints one line:
  *   runs=N wall_med_us=.. wall_p95_us=.. cpu_med_us=.. cpu_p95_us=.. maxrss_kb=..
  * -o sends the command's stdout to /dev/null (default: inherited).
  * -f times open + read to EOF + close of FILE inside this process (no
  * process start): for /proc files, the cost of the kernel producing them.
+ * With several -f, one run reads each FILE in turn.
+ * -k CLOCK takes the CPU time from an outside clock instead (bench.h:
+ * in User-Mode Linux, /proc/umlclock, the host's CPU time of the UML
+ * kernel and of its exited processes): cpu_* is then kernel and user
+ * together, and two more fields, kcpu_med_us=.. kcpu_p95_us=.., give the
+ * kernel's part.
  * Exit 0, or 1 if any run fails (non-zero status or a signal): a failing
  * method must not be reported as a fast one.
  */
@@ -26,56 +32,36 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
+#include "bench.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static long long pct(const long long *v, int n, int p)
-{
-	int rank = (p * n + 99) / 100;
-
-	if (rank < 1)
-		rank = 1;
-	return v[rank - 1];
-}
-
-/* One open/read/close of @path; the CPU time is this thread's. */
-static int read_once(const char *path, long long *wall, long long *cpu)
+/* One open/read/close of each of the @nfiles @paths; the CPU time is
+ * this thread's. */
+static int read_once(char **paths, int nfiles, long long *wall, long long *cpu)
 {
 	static char buf[1 << 20];
 	struct timespec c0, c1;
-	long long t0 = now_ns();
+	long long t0 = now_ns(CLOCK_MONOTONIC);
 	ssize_t n;
-	int fd;
+	int fd, i;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "measure: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	if (n < 0) {
-		fprintf(stderr, "measure: read %s: %s\n", path, strerror(errno));
+	for (i = 0; i < nfiles; i++) {
+		fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "measure: %s: %s\n", paths[i], strerror(errno));
+			return -1;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0) {
+			fprintf(stderr, "measure: read %s: %s\n", paths[i], strerror(errno));
+			close(fd);
+			return -1;
+		}
 		close(fd);
-		return -1;
 	}
-	close(fd);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	*wall = now_ns() - t0;
+	*wall = now_ns(CLOCK_MONOTONIC) - t0;
 	*cpu = (c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec);
 	return 0;
 }
@@ -83,7 +69,7 @@ static int read_once(const char *path, long long *wall, long long *cpu)
 static int run_once(char **argv, int quiet, long long *wall, long long *cpu, long *rss)
 {
 	struct rusage ru;
-	long long t0 = now_ns();
+	long long t0 = now_ns(CLOCK_MONOTONIC);
 	int status;
 	pid_t pid = fork();
 
@@ -106,7 +92,7 @@ static int run_once(char **argv, int quiet, long long *wall, long long *cpu, lon
 		perror("measure: wait4");
 		return -1;
 	}
-	*wall = now_ns() - t0;
+	*wall = now_ns(CLOCK_MONOTONIC) - t0;
 	*cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
 	*rss = ru.ru_maxrss;
@@ -119,19 +105,24 @@ static int run_once(char **argv, int quiet, long long *wall, long long *cpu, lon
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: measure [-n RUNS] [-w WARMUP] [-o] -- command...\n"
-			"       measure [-n RUNS] [-w WARMUP] -f FILE\n");
+	fprintf(stderr, "usage: measure [-n RUNS] [-w WARMUP] [-k CLOCK] [-o] -- command...\n"
+			"       measure [-n RUNS] [-w WARMUP] [-k CLOCK] -f FILE [-f FILE]...\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	int runs = 20, warmup = 2, quiet = 0, opt, i;
-	const char *file = NULL;
-	long long *wall, *cpu;
+	int runs = 20, warmup = 2, quiet = 0, nfiles = 0, opt, i;
+	char **files = calloc(argc, sizeof(*files));
+	struct bench_samples s;
+	const char *clock_path = NULL;
 	long maxrss = 0;
 
-	while ((opt = getopt(argc, argv, "+n:w:of:")) != -1) {
+	if (!files) {
+		perror("measure: calloc");
+		return 1;
+	}
+	while ((opt = getopt(argc, argv, "+n:w:of:k:")) != -1) {
 		switch (opt) {
 		case 'n':
 			runs = atoi(optarg);
@@ -143,40 +134,38 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'f':
-			file = optarg;
+			files[nfiles++] = optarg;
+			break;
+		case 'k':
+			clock_path = optarg;
 			break;
 		default:
 			return usage();
 		}
 	}
-	if ((!file && optind >= argc) || (file && optind < argc) || runs < 1 || warmup < 0) {
+	if ((!nfiles && optind >= argc) || (nfiles && optind < argc) || runs < 1 || warmup < 0) {
 		return usage();
 	}
-	wall = calloc(runs, sizeof(*wall));
-	cpu = calloc(runs, sizeof(*cpu));
-	if (!wall || !cpu) {
-		perror("measure: calloc");
+	if (bench_setup(&s, runs, clock_path, "measure"))
 		return 1;
-	}
 	for (i = -warmup; i < runs; i++) {
-		long long w, c;
+		long long w, c, k, k0 = 0, u0 = 0;
 		long rss = 0;
 
-		if (file ? read_once(file, &w, &c) : run_once(argv + optind, quiet, &w, &c, &rss))
+		if (cpuclock_start(s.clk, &k0, &u0) ||
+		    (nfiles ? read_once(files, nfiles, &w, &c) :
+			      run_once(argv + optind, quiet, &w, &c, &rss)) ||
+		    cpuclock_stop(s.clk, k0, u0, &k, &c))
 			return 1;
 		if (i < 0)
 			continue;
-		wall[i] = w;
-		cpu[i] = c;
+		s.wall[i] = w;
+		s.cpu[i] = c;
+		s.kcpu[i] = k;
 		if (rss > maxrss)
 			maxrss = rss;
 	}
-	qsort(wall, runs, sizeof(*wall), cmp_ll);
-	qsort(cpu, runs, sizeof(*cpu), cmp_ll);
-	printf("runs=%d wall_med_us=%lld wall_p95_us=%lld cpu_med_us=%lld cpu_p95_us=%lld maxrss_kb=%ld\n",
-	       runs, pct(wall, runs, 50) / 1000, pct(wall, runs, 95) / 1000,
-	       pct(cpu, runs, 50) / 1000, pct(cpu, runs, 95) / 1000, maxrss);
-	free(wall);
-	free(cpu);
+	bench_print(&s, runs, maxrss);
+	free(files);
 	return 0;
 }

@@ -50,30 +50,6 @@ else
 	echo "meta,bpf backend: unavailable: $why"
 fi
 
-total_sockets() {
-	awk '/^states ipv/ { for (i = 3; i <= 13; i++) s += $i } END { print s + 0 }' \
-		/proc/net/tcpstat_data
-}
-
-# runs per method: fewer at large N, where one sample takes seconds.
-runs_for() {
-	if [ "$1" -ge 500000 ]; then echo 5
-	elif [ "$1" -ge 100000 ]; then echo 10
-	else echo 20; fi
-}
-
-# bench <N> <method name> <command...>
-bench() {
-	n=$1 name=$2
-	shift 2
-	if out=$(measure -n "$RUNS" -w 1 -o -- "$@"); then
-		echo "csv,$n,$name,$(echo "$out" | sed 's/[a-z_0-9]*=//g; s/ /,/g')"
-	else
-		echo "not ok - $name at $n sockets failed"
-		BENCH_FAILED=1
-	fi
-}
-
 # bench_stream <N> <backend>: one sample's CPU inside a stream, without
 # the process start and the backend's setup: (the CPU of an 11-sample
 # stream - that of a 1-sample one) / 10, from their medians. No wall time
@@ -93,16 +69,6 @@ bench_stream() {
 		echo "csv,$1,tcpstat $2 (per sample of a stream),$RUNS,,,$d,,$rss"
 	else
 		echo "not ok - tcpstat $2 stream at $1 sockets failed"
-		BENCH_FAILED=1
-	fi
-}
-
-# bench_read <N> <method name> <file>: in-process reads, no process start.
-bench_read() {
-	if out=$(measure -n "$RUNS" -w 1 -f "$3"); then
-		echo "csv,$1,$2,$(echo "$out" | sed 's/[a-z_0-9]*=//g; s/ /,/g')"
-	else
-		echo "not ok - $2 at $1 sockets failed"
 		BENCH_FAILED=1
 	fi
 }
@@ -232,20 +198,8 @@ rates() {
 }
 
 BENCH_FAILED=0
-pids=
 for target in $SIZES; do
-	have=$(total_sockets)
-	if [ "$target" -gt "$have" ]; then
-		conns=$(((target - have) / 2))
-		section "growing to $target sockets (+$conns connections)"
-		if farm_start $T/fill.$target fill --conns $conns --family both --listeners 16; then
-			pids="$pids $FARM_PID"
-		else
-			echo "not ok - sockfarm fill to $target: $(cat $T/fill.$target.err)"
-			BENCH_FAILED=1
-			break
-		fi
-	fi
+	grow_to "$target" $T || break
 	# Some TIME_WAIT too (they last 60 s, so N drifts down by at most
 	# that much while a size is measured; N is the count at the start).
 	[ "$target" -ge 10000 ] && sockfarm churn --seconds 1 --family both >/dev/null
@@ -273,7 +227,7 @@ for target in $SIZES; do
 		rates shared
 	fi
 done
-for p in $pids; do farm_stop $p; done
+for p in $FARMS; do farm_stop $p; done
 if [ "$ONLY" = rate ]; then
 	check "benchmark ran every method at every size" test $BENCH_FAILED -eq 0
 	done_testing

@@ -331,3 +331,83 @@ module_ports_view() {
 	out=$(cat "${1:-/proc/net/tcpstat_ports}") || return 1
 	echo "$out" | grep '^ports [0-9]' | sort -n -k2
 }
+
+# The benchmarks' helpers (tests/vm/bench.sh, tests/vm/bench-native.sh).
+# bench and bench_read print a "csv,<N>,<method>,<runs>,<wall_med_us>,
+# <wall_p95_us>,<cpu_med_us>,<cpu_p95_us>,<maxrss_kb>" row, RUNS runs after
+# a warm-up, or a "not ok" line and BENCH_FAILED=1 if the method failed.
+# MEASURE_OPTS: more options for measure (tests/bench/measure.c), e.g.
+# "-k /proc/umlclock", which adds two columns.
+
+# The sockets of the namespace, by the module.
+total_sockets() {
+	awk '/^states ipv/ { for (i = 3; i <= 13; i++) s += $i } END { print s + 0 }' \
+		/proc/net/tcpstat_data
+}
+
+# runs per method: fewer at large N, where one sample takes seconds.
+runs_for() {
+	if [ "$1" -ge 500000 ]; then echo 5
+	elif [ "$1" -ge 100000 ]; then echo 10
+	else echo 20; fi
+}
+
+# grow_to <target> <dir>: add connections (sockfarm fill, both families,
+# 16 listeners per family and fill) until the namespace holds <target>
+# sockets (total_sockets); the fill's pid is added to FARMS, its files go
+# in <dir>. Fails, with a "not ok" line and BENCH_FAILED=1, if the fill
+# does.
+grow_to() {
+	have=$(total_sockets)
+	[ "$1" -gt "$have" ] || return 0
+	conns=$((($1 - have) / 2))
+	section "growing to $1 sockets (+$conns connections)"
+	if farm_start "$2/fill.$1" fill --conns $conns --family both --listeners 16; then
+		FARMS="$FARMS $FARM_PID"
+		return 0
+	fi
+	echo "not ok - sockfarm fill to $1: $(cat "$2/fill.$1.err")"
+	BENCH_FAILED=1
+	return 1
+}
+
+# bench <N> <method name> <command...>
+bench() {
+	n=$1 name=$2
+	shift 2
+	# shellcheck disable=SC2086
+	if out=$(measure -n "$RUNS" -w 1 $MEASURE_OPTS -o -- "$@"); then
+		echo "csv,$n,$name,$(echo "$out" | sed 's/[a-z_0-9]*=//g; s/ /,/g')"
+	else
+		echo "not ok - $name at $n sockets failed"
+		BENCH_FAILED=1
+	fi
+}
+
+# bench_read <N> <method name> <file>...: in-process reads of the files
+# (one after the other in each run), no process start.
+bench_read() {
+	n=$1 name=$2
+	shift 2
+	for f; do set -- "$@" -f "$f"; shift; done
+	# shellcheck disable=SC2086
+	if out=$(measure -n "$RUNS" -w 1 $MEASURE_OPTS "$@"); then
+		echo "csv,$n,$name,$(echo "$out" | sed 's/[a-z_0-9]*=//g; s/ /,/g')"
+	else
+		echo "not ok - $name at $n sockets failed"
+		BENCH_FAILED=1
+	fi
+}
+
+# walk_inexact <walkprof output>: the exact walk variants of
+# tests/bench/walkprof ("walkcount <variant> ipv4 <11> ipv6 <11>") whose
+# counts differ from the module's data file read now, established table
+# only (walkprof does not walk the listeners: LISTEN is 0), one
+# "<variant>: <counts>" line each; fails if the file has no "full" row.
+walk_inexact() {
+	grep -q '^walkcount full ' "$1" || { echo "no walkcount rows in $1"; return 1; }
+	want=$(data_view | awk '{ $11 = 0; printf "%s%s", (NR > 1 ? " " : ""), $0 }')
+	grep '^walkcount ' "$1" | while read -r _ name rest; do
+		[ "$rest" = "$want" ] || echo "$name: $rest (module: $want)"
+	done
+}
