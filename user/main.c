@@ -208,7 +208,8 @@ static int usage(struct strbuf *sb)
 "not taken within 0.5 s is then cut (its last line has no newline); they\n"
 "end --listen once the answers begun are out (at most %d s). SIGHUP is\n"
 "ignored. Under systemd (Type=notify): READY=1 once the first sample is out\n"
-"(--listen: once listening), WATCHDOG=1 at half of WatchdogSec=.\n"
+"(--listen: once listening); WATCHDOG=1 at half of WatchdogSec=, and before a\n"
+"sample once a second has passed: a sample may take WatchdogSec= minus 1 s.\n"
 "\n"
 "Exit status:\n"
 "  0  success (also when the reader of stdout goes away, or a stream is\n"
@@ -460,6 +461,7 @@ struct run {
 	bool output_down;
 	char source_err[sizeof(((struct tcpstat_err *)0)->msg)];
 	char output_err[sizeof(((struct tcpstat_err *)0)->msg)];
+	char watchdog_err[sizeof(((struct tcpstat_err *)0)->msg)];
 };
 
 enum sample_result {
@@ -554,6 +556,49 @@ static enum sample_result failed(struct run *r, const struct timespec *now)
 }
 
 /*
+ * systemd: a ping that could not be sent is said once (until the reason
+ * changes): the loops try again at every wake, and a line each time would
+ * flood the journal.
+ */
+static void watchdog_failed(struct run *r, const struct tcpstat_err *e)
+{
+	if (strcmp(e->msg, r->watchdog_err) != 0)
+		err_print("%s", e->msg);
+	snprintf(r->watchdog_err, sizeof(r->watchdog_err), "%s", e->msg);
+}
+
+/* systemd: the watchdog's ping when due; the most ms to wait until the next (-1: none). */
+static long watchdog(struct run *r)
+{
+	struct tcpstat_err e;
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = sdnotify_watchdog(&r->sd, &now, &e);
+	if (ms == -2) {
+		watchdog_failed(r, &e);
+		ms = 1000; /* try again later */
+	}
+	return ms;
+}
+
+/*
+ * systemd: nothing pings while a sample is read and written, so a ping
+ * before it if one is nearly due: a sample may take WatchdogSec= minus a
+ * second, whatever the interval (see sdnotify_watchdog_before()).
+ */
+static void watchdog_before(struct run *r)
+{
+	struct tcpstat_err e;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (sdnotify_watchdog_before(&r->sd, &now, &e))
+		watchdog_failed(r, &e);
+}
+
+/*
  * Read one sample into r->smp (unless @have: it holds one already, and
  * its duration) and check it. true if it is up; false if the source
  * failed (said on stderr; r->smp then says so).
@@ -563,6 +608,8 @@ static bool take(struct run *r, bool have)
 	struct tcpstat_err e;
 	char why[256];
 
+	if (!have)
+		watchdog_before(r);
 	clock_gettime(CLOCK_REALTIME, &r->when);
 	if (!have) {
 		uint64_t t0 = mono_ns();
@@ -676,22 +723,6 @@ static void install_signals(bool stream)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* systemd: the watchdog's ping when due; the most ms to wait until the next (-1: none). */
-static long watchdog(struct run *r)
-{
-	struct tcpstat_err e;
-	struct timespec now;
-	long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = sdnotify_watchdog(&r->sd, &now, &e);
-	if (ms == -2) {
-		err_print("%s", e.msg);
-		ms = 1000; /* try again later */
-	}
-	return ms;
 }
 
 /* systemd: READY=1 once, with what the service does. */

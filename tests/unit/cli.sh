@@ -965,6 +965,27 @@ else
 	not_ok "SIGHUP is ignored" "alive $alive, status $rc, lines $before -> $(wc -l <"$tmp/hup.out")" "$(cat "$tmp/hup.err")"
 fi
 
+# Under a systemd whose notify socket is gone: each failed sd_notify is
+# said once, the watchdog's too (the loop retries it at every wake), and
+# the stream goes on. $$ of the shell is tcpstat's pid after exec, as
+# systemd's $WATCHDOG_PID names the main process.
+NOTIFY_SOCKET=$tmp/no-such-dir/notify WATCHDOG_USEC=100000 \
+	timeout 60 sh -c 'export WATCHDOG_PID=$$; exec "$@"' sh \
+	"$TCPSTAT" --proc "$B" --backend kmod --interval 0.02 --count 50 \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+sdn="to $tmp/no-such-dir/notify: No such file or directory"
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 50 ] &&
+   [ "$(grep -c "^tcpstat: sd_notify WATCHDOG=1 $sdn\$" "$tmp/err")" -eq 1 ] &&
+   [ "$(grep -c "^tcpstat: sd_notify STATUS=sampling $sdn\$" "$tmp/err")" -eq 1 ] &&
+   [ "$(grep -c "^tcpstat: sd_notify STOPPING=1 $sdn\$" "$tmp/err")" -eq 1 ] &&
+   [ "$(grep -vc 'fell behind' "$tmp/err")" -eq 3 ]; then
+	ok "systemd's notify socket gone: READY, WATCHDOG and STOPPING failures said once each, 50 samples all the same"
+else
+	not_ok "systemd's notify socket gone: each sd_notify failure said once" "status $rc" \
+		"samples $(wc -l <"$tmp/out")" "$(sort "$tmp/err" | uniq -c | head -n 5)"
+fi
+
 run --proc "$FIX/proc-empty" --backend kmod --interval 0.02 --count 3
 if [ "$rc" -eq 3 ] && [ "$(grep -vc 'fell behind' "$tmp/err")" -eq 1 ] &&
    [ "$(norm "$tmp/out" | sort | uniq -c | awk '{ print $1 }')" = 3 ] &&
