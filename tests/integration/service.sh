@@ -26,7 +26,13 @@
 #   - the watchdog (a drop-in: WatchdogSec=3s, a sample every 10 s): the
 #     idle reporter is never taken for hung, since it pings between
 #     samples whatever the interval; stopped (SIGSTOP), it is killed with
-#     Result=watchdog within the bound and started again (NRestarts 1).
+#     Result=watchdog within the bound and started again (NRestarts 1);
+#   - tcpstat-listen.service, installed disabled (the package's postinst
+#     start leaves it so): enabled and started, it runs next to
+#     tcpstat.service, is active once listening (Type=notify), serves on
+#     port 9977 (IPv4 and IPv6) exactly the kernel's view plus the
+#     scrape's own connection with tcpstat_up 1, and stops with exit 0 and
+#     no failed state.
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root.
 #   bash tests/integration/service.sh
@@ -332,6 +338,51 @@ else
 	C systemctl daemon-reload
 fi
 
-C systemd-analyze security tcpstat.service 2>/dev/null |
-	sed -n 's/^.*Overall exposure level/# systemd-analyze security: overall exposure level/p'
+# ---- tcpstat-listen.service: the same counts on port 9977 ----
+check "tcpstat-listen.service is installed disabled" \
+	[ "$(C systemctl is-enabled tcpstat-listen.service 2>/dev/null)" = disabled ]
+# What the package's postinst runs: it starts no disabled unit.
+C deb-systemd-invoke start tcpstat-listen.service >/dev/null 2>&1
+check "the postinst's deb-systemd-invoke start leaves it stopped" \
+	[ "$(prop tcpstat-listen.service ActiveState)" = inactive ]
+# Enabled as an operator would (here until the next boot only): a unit
+# that nothing refers to is unloaded as soon as it stops, and systemctl
+# show then knows nothing of how its process ended.
+C systemctl enable --runtime --now tcpstat-listen.service 2>/dev/null
+check "systemctl enable --now tcpstat-listen: active" active tcpstat-listen.service
+check "tcpstat-listen.service: Type=notify, NotifyAccess=main, WatchdogSec=2min" \
+	notify_unit tcpstat-listen.service
+check "tcpstat-listen.service: its status came through the notify socket (\"$(prop tcpstat-listen.service StatusText)\")" \
+	[ "$(prop tcpstat-listen.service StatusText)" = "serving /metrics on port 9977" ]
+check "tcpstat.service runs next to it" active tcpstat.service
+lscrape() { nsenter -t "$leader" -n curl -fsS --max-time 5 "$@"; }
+# Dual stack: the scrape's own connection is there, an IPv4 client and
+# (accepted by the [::] listener) an IPv6 server side, both ESTABLISHED.
+served_listen=no
+for _ in 1 2 3 4 5; do
+	nsenter -t "$leader" -n bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/lbase.view"
+	lscrape http://127.0.0.1:9977/metrics >"$tmp/lscrape" 2>"$tmp/lscrape.err" || continue
+	awk '{ $2 += 1; print }' "$tmp/lbase.view" >"$tmp/lwant.view"
+	prom_to_rows <"$tmp/lscrape" >"$tmp/lgot.view"
+	cmp -s "$tmp/lgot.view" "$tmp/lwant.view" && served_listen=yes && break
+done
+if [ "$served_listen" = yes ]; then
+	ok "GET http://127.0.0.1:9977/metrics: the kernel's view plus the scrape's connection"
+else
+	not_ok "GET http://127.0.0.1:9977/metrics: the kernel's view plus the scrape's connection" \
+		"got:  $(tr '\n' ' ' <"$tmp/lgot.view" 2>/dev/null)" "want: $(tr '\n' ' ' <"$tmp/lwant.view" 2>/dev/null)" \
+		"$(cat "$tmp/lscrape.err" 2>/dev/null)"
+fi
+check "the scrape says tcpstat_up 1" grep -qx 'tcpstat_up 1' "$tmp/lscrape"
+check "and answers on [::1]:9977 too" sh -c "nsenter -t $leader -n curl -fsS --max-time 5 'http://[::1]:9977/metrics' | grep -qx 'tcpstat_up 1'"
+C systemctl stop tcpstat-listen.service
+stopped_clean "systemctl stop tcpstat-listen: inactive, Result=success, tcpstat exited 0" tcpstat-listen.service
+check "the port is closed" sh -c "! nsenter -t $leader -n curl -fsS --max-time 5 -o /dev/null http://127.0.0.1:9977/metrics 2>/dev/null"
+check "tcpstat.service still runs" active tcpstat.service
+C systemctl disable --runtime tcpstat-listen.service 2>/dev/null
+
+for u in tcpstat.service tcpstat-listen.service; do
+	C systemd-analyze security "$u" 2>/dev/null |
+		sed -n 's/^.*Overall exposure level/# systemd-analyze security: overall exposure level/p'
+done
 finish
