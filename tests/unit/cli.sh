@@ -735,6 +735,19 @@ else
 	not_ok "--help" "status $rc"
 fi
 cp "$tmp/out" "$tmp/help"
+# Every option --help lists is in tcpstat(8) (written \-\-NAME there)
+# and in the README.
+missing=
+for o in $(grep -Eo '^  (-h, )?--[a-z-]+' "$tmp/help" | grep -Eo -- '--[a-z-]+'); do
+	m=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
+	grep -Eq -- "$m([^a-z-]|\$)" "$TOP/man/tcpstat.8" || missing="$missing man:$o"
+	grep -Eq -- "$o([^a-z-]|\$)" "$TOP/README.md" || missing="$missing README:$o"
+done
+if [ -z "$missing" ] && [ "$(grep -Ec '^  (-h, )?--[a-z-]+' "$tmp/help")" -ge 19 ]; then
+	ok "every option of --help is in tcpstat(8) and the README"
+else
+	not_ok "every option of --help is in tcpstat(8) and the README" "missing:$missing"
+fi
 run -h
 if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/help" && [ ! -s "$tmp/err" ]; then
 	ok "-h: the usage on stdout, exit 0"
