@@ -5,8 +5,9 @@
 # scripts/build-deb.sh (dpkg-buildpackage, debhelper):
 #   - lintian: no error and no warning (-I --pedantic tags are listed);
 #   - contents: tcpstat has the reporter, its man page, tcpstat.service,
-#     tcpstat-listen.service and the textfile link; tcpstat-dkms has exactly the files `make
-#     dkms-install` puts in /usr/src/tcpstat-<version>, and modules-load.d;
+#     tcpstat-listen.service and the textfile link; tcpstat-dkms has
+#     exactly the files `make dkms-install` puts in
+#     /usr/src/tcpstat-<version>, and modules-load.d;
 #   - in a throw-away root on the cached test root (a copy of the release's
 #     build chroot with dkms and systemd): apt installs both with their
 #     dependencies, DKMS builds the module for the root's kernel headers,
