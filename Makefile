@@ -26,8 +26,8 @@
 #                         the Debian packages, tcpstat.service, DKMS (tests/integration/)
 #   make deb              Debian packages tcpstat and tcpstat-dkms in build/deb/
 #   make install          install the reporter and its man page
-#   make install-systemd  install tcpstat.service, its textfile link and the
-#                         modules-load.d entry
+#   make install-systemd  install tcpstat.service, its textfile link,
+#                         tcpstat-listen.service and the modules-load.d entry
 #   make install-module   install the module for KDIR (modules_install)
 #   make dkms-install     register the module source with DKMS
 #   make clean

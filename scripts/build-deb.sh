@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the Debian packages of this tree with dpkg-buildpackage and
 # debhelper, from the packaging template in scripts/debian/:
-#   tcpstat        the reporter, its man page and tcpstat.service
+#   tcpstat        the reporter, its man page, tcpstat.service (enabled) and
+#                  tcpstat-listen.service (installed disabled)
 #   tcpstat-dkms   the module's source for DKMS, and its modules-load.d entry
 # The version is PACKAGE_VERSION of dkms.conf (a native package).
 #
@@ -68,13 +69,16 @@ stage() { # stage FILE... (paths relative to the top of the tree)
 }
 stage Makefile Kbuild dkms.conf README.md docs/install.md man/tcpstat.8 \
 	kmod/Kbuild kmod/probe.sh user/Makefile \
-	user/systemd/tcpstat.service user/systemd/bpf.conf user/systemd/modules-load.d/tcpstat.conf
+	user/systemd/tcpstat.service user/systemd/tcpstat-listen.service user/systemd/bpf.conf \
+	user/systemd/modules-load.d/tcpstat.conf
 (cd "$top" && stage kmod/*.c kmod/*.h user/*.c user/*.h user/bpf/*.c user/bpf/*.h)
 [ "$version" = "$tree_version" ] ||
 	sed -i "s/^PACKAGE_VERSION=\".*\"/PACKAGE_VERSION=\"$version\"/" "$src/dkms.conf"
 cp -a "$top/scripts/debian" "$src/debian"
-# debhelper finds the unit by its package name.
+# debhelper finds the units by their package and unit names
+# (debian/rules: dh_installsystemd --name=...).
 cp -p "$top/user/systemd/tcpstat.service" "$src/debian/tcpstat.service"
+cp -p "$top/user/systemd/tcpstat-listen.service" "$src/debian/tcpstat.tcpstat-listen.service"
 
 if [ -n "${DEBFULLNAME:-}" ] && [ -n "${DEBEMAIL:-}" ]; then
 	maintainer="$DEBFULLNAME <$DEBEMAIL>"

@@ -118,6 +118,8 @@ static int check_tag(const struct tcpstat_tag *tag, const struct tcpstat_tag *ta
 	static const char *const reserved[] = {
 		"family", "state", "port", "netns", "netns_name",
 		"version", "backend",	/* tcpstat_build_info's labels */
+		/* a namespace's container (--all-netns) */
+		"container_id", "pod_uid", "runtime", "unit",
 	};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {

@@ -36,7 +36,8 @@ bool label_name_valid(const char *s);
 /*
  * Split "KEY=VALUE" in place (the '=' becomes NUL) and check both halves,
  * including that KEY is not reserved (a label tcpstat writes itself:
- * family, state, port, netns, netns_name, version, backend) and not
+ * family, state, port, netns, netns_name, version, backend, container_id,
+ * pod_uid, runtime, unit) and not
  * already in @tags[0..ntags), and that VALUE is non-empty printable text
  * (text_printable()). 0, or -1 with @why (a short reason) filled.
  */

@@ -97,6 +97,35 @@ static int json_counts(struct json_object *o, const struct format_opts *opts,
 	return 0;
 }
 
+/* "counters": {"active_opens": N, ...} (snake_case, without "_total") */
+static int json_counters(struct json_object *o, const struct tcp_counters *c)
+{
+	struct json_object *co = json_object_new_object();
+
+	if (json_add(o, "counters", co))
+		return -1;
+	for (int i = 0; i < TCPC_NCOUNTERS; i++) {
+		if (json_add(co, tcp_counter_desc[i].json, json_object_new_uint64(c->v[i])))
+			return -1;
+	}
+	return 0;
+}
+
+/* A namespace's container identity: each key that is known. */
+static int json_identity(struct json_object *o, const struct cgroup_id *id)
+{
+	if (!id)
+		return 0;
+	if ((id->container_id[0] &&
+	     json_add(o, "container_id", json_object_new_string(id->container_id))) ||
+	    (id->pod_uid[0] && json_add(o, "pod_uid", json_object_new_string(id->pod_uid))) ||
+	    (id->runtime != CGID_RT_NONE &&
+	     json_add(o, "runtime", json_object_new_string(cgid_runtime_name(id->runtime)))) ||
+	    (id->unit[0] && json_add(o, "unit", json_object_new_string(id->unit))))
+		return -1;
+	return 0;
+}
+
 static struct json_object *json_port(const struct port_row *r, bool backlog_known)
 {
 	struct json_object *o = json_object_new_object();
@@ -163,7 +192,8 @@ static int json_netns(struct json_object *root, const struct format_opts *o,
 		}
 		if (json_add(e, "inode", json_object_new_uint64(r->inode)) ||
 		    (r->name && json_add(e, "name", json_object_new_string(r->name))) ||
-		    json_counts(e, o, &r->c))
+		    json_identity(e, r->id) || json_counts(e, o, &r->c) ||
+		    (r->has_counters && json_counters(e, &r->counters)))
 			return -1;
 	}
 	return 0;
@@ -236,6 +266,8 @@ static int json_sample(struct json_object *root, const struct format_opts *o,
 			return -1;
 	} else {
 		if (json_counts(root, o, &smp->c))
+			return -1;
+		if (smp->has_counters && json_counters(root, &smp->counters))
 			return -1;
 		if (o->ports && json_ports(root, &smp->ports))
 			return -1;
@@ -332,6 +364,26 @@ static int prom_end_u64(struct strbuf *sb, const struct format_opts *o, uint64_t
 	return prom_end(sb, o, num);
 }
 
+/*
+ * A namespace's labels: netns, netns_name (always, empty when unknown:
+ * the same labels on every sample), then its container's, where known.
+ */
+static int prom_ns_labels(struct strbuf *sb, const struct netns_row *ns)
+{
+	const struct cgroup_id *id = ns->id;
+
+	if (sb_printf(sb, "netns=\"%" PRIu64 "\"", ns->inode) ||
+	    prom_label(sb, "netns_name", ns->name ? ns->name : ""))
+		return -1;
+	if (id && ((id->container_id[0] && prom_label(sb, "container_id", id->container_id)) ||
+		   (id->pod_uid[0] && prom_label(sb, "pod_uid", id->pod_uid)) ||
+		   (id->runtime != CGID_RT_NONE &&
+		    prom_label(sb, "runtime", cgid_runtime_name(id->runtime))) ||
+		   (id->unit[0] && prom_label(sb, "unit", id->unit))))
+		return -1;
+	return 0;
+}
+
 static int prom_family_counts(struct strbuf *sb, const struct format_opts *o,
 			      const struct tcpstat_counts *c, const struct netns_row *ns)
 {
@@ -339,10 +391,7 @@ static int prom_family_counts(struct strbuf *sb, const struct format_opts *o,
 		for (int s = 0; s < TCPSTAT_NSTATES; s++) {
 			if (sb_puts(sb, "tcpstat_connections{"))
 				return -1;
-			/* netns_name always, empty when unknown: the same labels on every sample */
-			if (ns && (sb_printf(sb, "netns=\"%" PRIu64 "\"", ns->inode) ||
-				   prom_label(sb, "netns_name", ns->name ? ns->name : "") ||
-				   sb_add(sb, ",", 1)))
+			if (ns && (prom_ns_labels(sb, ns) || sb_add(sb, ",", 1)))
 				return -1;
 			if (sb_printf(sb, "family=\"%s\",state=\"%s\"",
 				      tcpstat_family_name[f], tcpstat_state_lower[s]) ||
@@ -472,6 +521,47 @@ static int prom_self(struct strbuf *sb, const struct format_opts *o,
 	return 0;
 }
 
+/*
+ * --counters: one counter family each, every namespace's sample in it.
+ * OpenMetrics names the family without "_total"; the 0.0.4 text format
+ * names it as its sample.
+ */
+static int prom_counters(struct strbuf *sb, const struct format_opts *o,
+			 const struct sample *smp)
+{
+	for (int i = 0; i < TCPC_NCOUNTERS; i++) {
+		const char *name = tcp_counter_desc[i].prom;
+		int flen = (int)strlen(name) - (o->openmetrics ? (int)strlen("_total") : 0);
+		bool any = !o->all_netns && smp->has_counters;
+
+		for (size_t n = 0; o->all_netns && n < smp->netns.n; n++)
+			any |= smp->netns.row[n].has_counters;
+		if (!any)
+			continue; /* no sample, no family */
+		if (sb_printf(sb, "# HELP %.*s %s\n# TYPE %.*s counter\n", flen, name,
+			      tcp_counter_desc[i].help, flen, name))
+			return -1;
+		if (!o->all_netns) {
+			char num[24];
+
+			snprintf(num, sizeof(num), "%" PRIu64, smp->counters.v[i]);
+			if (prom_plain(sb, o, name, num))
+				return -1;
+			continue;
+		}
+		for (size_t n = 0; n < smp->netns.n; n++) {
+			const struct netns_row *r = &smp->netns.row[n];
+
+			if (!r->has_counters)
+				continue;
+			if (sb_printf(sb, "%s{", name) || prom_ns_labels(sb, r) ||
+			    prom_end_u64(sb, o, r->counters.v[i]))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int prom_counts(struct strbuf *sb, const struct format_opts *o,
 		       const struct sample *smp)
 {
@@ -485,11 +575,11 @@ static int prom_counts(struct strbuf *sb, const struct format_opts *o,
 			if (prom_family_counts(sb, o, &smp->netns.row[i].c, &smp->netns.row[i]))
 				return -1;
 		}
-		return 0;
+		return prom_counters(sb, o, smp);
 	}
 	if (sb_puts(sb, "# HELP tcpstat_connections TCP connections by address family and state.\n"
 		    "# TYPE tcpstat_connections gauge\n") ||
-	    prom_family_counts(sb, o, &smp->c, NULL))
+	    prom_family_counts(sb, o, &smp->c, NULL) || prom_counters(sb, o, smp))
 		return -1;
 	if (o->ports && prom_ports(sb, o, &smp->ports))
 		return -1;
@@ -557,27 +647,56 @@ static int influx_states(struct strbuf *sb, const uint64_t n[TCPSTAT_NSTATES], c
 	return 0;
 }
 
+/* A namespace's tags: netns, and netns_name and its container's where known. */
+static int influx_ns_tags(struct strbuf *sb, const struct netns_row *ns)
+{
+	const struct cgroup_id *id = ns->id;
+	char inode[24];
+
+	snprintf(inode, sizeof(inode), "%" PRIu64, ns->inode);
+	if (influx_tag(sb, "netns", inode) ||
+	    (ns->name && influx_tag(sb, "netns_name", ns->name)))
+		return -1;
+	if (id && ((id->container_id[0] && influx_tag(sb, "container_id", id->container_id)) ||
+		   (id->pod_uid[0] && influx_tag(sb, "pod_uid", id->pod_uid)) ||
+		   (id->runtime != CGID_RT_NONE &&
+		    influx_tag(sb, "runtime", cgid_runtime_name(id->runtime))) ||
+		   (id->unit[0] && influx_tag(sb, "unit", id->unit))))
+		return -1;
+	return 0;
+}
+
 static int influx_families(struct strbuf *sb, const struct format_opts *o,
 			   const struct tcpstat_counts *c, const struct netns_row *ns,
 			   long long ns_time)
 {
-	char inode[24];
-
 	for (int f = 0; f < TCPSTAT_NFAMILIES; f++) {
 		if (sb_puts(sb, "tcpstat"))
 			return -1;
-		if (ns) {
-			snprintf(inode, sizeof(inode), "%" PRIu64, ns->inode);
-			if (influx_tag(sb, "netns", inode) ||
-			    (ns->name && influx_tag(sb, "netns_name", ns->name)))
-				return -1;
-		}
+		if (ns && influx_ns_tags(sb, ns))
+			return -1;
 		if (influx_tag(sb, "family", tcpstat_family_name[f]) ||
 		    influx_tags(sb, o) || influx_states(sb, c->n[f], ' ') ||
 		    sb_printf(sb, " %lld\n", ns_time))
 			return -1;
 	}
 	return 0;
+}
+
+/* tcpstat_counters[,netns...],host=H active_opens=1i,... <ns> */
+static int influx_counters(struct strbuf *sb, const struct format_opts *o,
+			   const struct tcp_counters *c, const struct netns_row *ns,
+			   long long ns_time)
+{
+	if (sb_puts(sb, "tcpstat_counters") || (ns && influx_ns_tags(sb, ns)) ||
+	    influx_tags(sb, o))
+		return -1;
+	for (int i = 0; i < TCPC_NCOUNTERS; i++) {
+		if (sb_printf(sb, "%c%s=%" PRIu64 "i", i ? ',' : ' ',
+			      tcp_counter_desc[i].json, c->v[i]))
+			return -1;
+	}
+	return sb_printf(sb, " %lld\n", ns_time);
 }
 
 static int influx_ports(struct strbuf *sb, const struct format_opts *o,
@@ -625,12 +744,16 @@ static int influx_counts(struct strbuf *sb, const struct format_opts *o,
 {
 	if (o->all_netns) {
 		for (size_t i = 0; i < smp->netns.n; i++) {
-			if (influx_families(sb, o, &smp->netns.row[i].c, &smp->netns.row[i], ns))
+			const struct netns_row *r = &smp->netns.row[i];
+
+			if (influx_families(sb, o, &r->c, r, ns) ||
+			    (r->has_counters && influx_counters(sb, o, &r->counters, r, ns)))
 				return -1;
 		}
 		return 0;
 	}
-	if (influx_families(sb, o, &smp->c, NULL, ns))
+	if (influx_families(sb, o, &smp->c, NULL, ns) ||
+	    (smp->has_counters && influx_counters(sb, o, &smp->counters, NULL, ns)))
 		return -1;
 	if (o->ports && influx_ports(sb, o, &smp->ports, ns))
 		return -1;

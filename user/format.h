@@ -37,6 +37,12 @@ struct format_opts {
 	bool all_netns;			/* every namespace instead (--all-netns) */
 	const char *version;		/* tcpstat's, for tcpstat_build_info */
 	bool eof;			/* prometheus: end with "# EOF" (streams) */
+	/*
+	 * prometheus: as OpenMetrics 1.0.0 (a counter's family is named
+	 * without its "_total", which its samples keep); no "# EOF" unless
+	 * @eof
+	 */
+	bool openmetrics;
 };
 
 /*
@@ -46,7 +52,11 @@ struct format_opts {
  * "sample_duration_seconds", "build_info"; prometheus: tcpstat_up,
  * tcpstat_sample_duration_seconds, tcpstat_build_info; influx: a
  * tcpstat_sample line). A sample that is not up has no counts, only
- * those. 0, or -1 when out of memory.
+ * those. The counters of a sample or namespace that has them (--counters)
+ * follow its counts (json: "counters"; prometheus: tcpstat_*_total;
+ * influx: a tcpstat_counters line); a namespace's container identity
+ * (--all-netns) is in its object, labels and tags. 0, or -1 when out of
+ * memory.
  */
 int format_sample(struct strbuf *sb, const struct format_opts *o,
 		  const struct sample *smp, const struct timespec *now);

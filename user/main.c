@@ -4,9 +4,10 @@
  * text exposition or Influx line protocol, from the tcpstat kernel module,
  * a BPF socket iterator, a sock_diag netlink dump or /proc/net/tcp{,6};
  * per listening port
- * (--ports) or for every network namespace (--all-netns).
+ * (--ports) or for every network namespace (--all-netns); to stdout, a
+ * file, an HTTP endpoint (--listen) or a collector (--push).
  *
- * main.c: options, the single sample and the interval loop.
+ * main.c: options, the single sample, the interval loop and the endpoint.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,10 @@
 #include "counts.h"
 #include "err.h"
 #include "format.h"
+#include "httpd.h"
 #include "output.h"
+#include "push.h"
+#include "sdnotify.h"
 #include "source.h"
 #include "strbuf.h"
 
@@ -51,15 +55,30 @@ struct options {
 	const char *netns;
 	const char *run_netns;	/* NULL: /run/netns */
 	struct port_filter filter;	/* --port */
+	bool format_set;	/* --format given */
+	bool counters;		/* --counters */
+	const char *listen;	/* --listen [ADDR:]PORT */
+	struct httpd_addr listen_addr;
+	const char *push;	/* --push URL */
+	char push_shown[512];	/* the URL without credentials or query */
 };
 
 /* Once asked to stop, a stream is gone within this (a backstop: the
  * write gives up after OUT_STOP_GRACE_MS, a sample being read may not). */
 #define STOP_HARD_MS 900
+/* --listen: the answers begun get HTTPD_DRAIN_SECONDS, then this backstop. */
+#define LISTEN_STOP_HARD_MS ((HTTPD_DRAIN_SECONDS + 2) * 1000)
+/* A single sample with --push: how long it may take to deliver it (the
+ * sender's PUSH_ATTEMPTS tries, each within PUSH_TIMEOUT_MS, and their
+ * backoff); --count's last sample too. */
+#define PUSH_LAST_WAIT_MS (PUSH_ATTEMPTS * (PUSH_TIMEOUT_MS + PUSH_BACKOFF_MAX_MS / 10))
 
 static volatile sig_atomic_t stop;
+static long stop_hard_ms = STOP_HARD_MS;
 /* The deadline the stream sleeps to; the signal handler moves it to 0. */
 static struct timespec sleep_until;
+/* --listen: the server the signal handler stops. */
+static struct httpd *volatile the_httpd;
 
 /*
  * SIGALRM, STOP_HARD_MS after SIGINT/SIGTERM: whatever the stream is
@@ -78,13 +97,15 @@ static void on_signal(int sig)
 	(void)sig;
 	if (!stop) {
 		struct itimerval it = {
-			.it_value = { .tv_sec = STOP_HARD_MS / 1000,
-				      .tv_usec = STOP_HARD_MS % 1000 * 1000 },
+			.it_value = { .tv_sec = stop_hard_ms / 1000,
+				      .tv_usec = stop_hard_ms % 1000 * 1000 },
 		};
 
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	stop = 1;
+	if (the_httpd)
+		httpd_stop(the_httpd);
 	/*
 	 * If the signal lands after the loop checked `stop` but before
 	 * clock_nanosleep() read its argument, a deadline in the past makes
@@ -109,9 +130,10 @@ static int usage(struct strbuf *sb)
 "  --tag KEY=VALUE     add a tag (json: \"tags\" object; prometheus: a label;\n"
 "                      influx: a tag). Repeatable. KEY: [a-zA-Z_][a-zA-Z0-9_]*,\n"
 "                      not starting with __, not family, state, port, netns,\n"
-"                      netns_name, version or backend; host=NAME replaces the\n"
-"                      system host name. VALUE: non-empty UTF-8 without\n"
-"                      control characters (tab, newline, ...)\n"
+"                      netns_name, version, backend, container_id, pod_uid,\n"
+"                      runtime or unit; host=NAME replaces the system host\n"
+"                      name. VALUE: non-empty UTF-8 without control\n"
+"                      characters (tab, newline, ...)\n"
 "  --interval SECONDS  sample every SECONDS (decimal, > 0, <= %d) until\n"
 "                      SIGINT/SIGTERM: NDJSON for json, one exposition (each\n"
 "                      ending with \"# EOF\" on stdout) or line group per\n"
@@ -119,6 +141,22 @@ static int usage(struct strbuf *sb)
 "  --count N           with --interval: stop after N samples\n"
 "  --output FILE       replace FILE atomically with each sample instead of\n"
 "                      writing to stdout (a symbolic link: its target)\n"
+"  --listen [ADDR:]PORT  serve GET /metrics over HTTP instead: one sample per\n"
+"                      scrape (concurrent scrapes share one), Prometheus text\n"
+"                      or OpenMetrics as the scraper's Accept header asks;\n"
+"                      PORT alone: every address (IPv6 and IPv4); ADDR is\n"
+"                      numeric, IPv6 in brackets. Runs until SIGINT/SIGTERM.\n"
+"                      Not with --interval, --output, --push, or a --format\n"
+"                      other than prometheus\n"
+"  --push URL          send each sample to URL (http or https) instead of\n"
+"                      stdout: json as NDJSON (POST), influx as line protocol\n"
+"                      (POST: InfluxDB 1.x or VictoriaMetrics /write),\n"
+"                      prometheus text (PUT: a Pushgateway's\n"
+"                      /metrics/job/NAME). Without --interval the one sample\n"
+"                      is delivered before exit (or exit 4); a collector that\n"
+"                      is down is retried with backoff, the newest sample\n"
+"                      kept, its outage and its end said once. Not with\n"
+"                      --output\n"
 "\n"
 "Every sample ends with its self-metrics: tcpstat_up (1, or 0 when the source\n"
 "failed: then no counts), tcpstat_sample_duration_seconds and\n"
@@ -137,9 +175,20 @@ static int usage(struct strbuf *sb)
 "  --all-netns         every network namespace with TCP sockets instead (json:\n"
 "                      \"netns\"; prometheus and influx: netns and netns_name\n"
 "                      labels/tags); needs root (kmod: the module's root-only\n"
-"                      file; bpf, netlink and procfs enter each namespace)\n"
+"                      file; bpf, netlink and procfs enter each namespace);\n"
+"                      each namespace's container where its processes' cgroup\n"
+"                      says (json: \"container_id\", \"pod_uid\", \"runtime\",\n"
+"                      \"unit\"; prometheus and influx: labels and tags of\n"
+"                      those names)\n"
 "  --run-netns DIR     with --all-netns: take namespace names from DIR instead\n"
 "                      of /run/netns\n"
+"  --counters          add the namespace's cumulative TCP counters from\n"
+"                      /proc/net/snmp and /proc/net/netstat (json: \"counters\";\n"
+"                      prometheus: tcpstat_active_opens_total and\n"
+"                      ..._passive_opens, _attempt_fails, _estab_resets,\n"
+"                      _retrans_segs, _listen_overflows, _listen_drops _total;\n"
+"                      influx: a tcpstat_counters line); with --all-netns,\n"
+"                      each namespace's\n"
 "\n"
 "Source:\n"
 "  --backend NAME      kmod (the tcpstat module's /proc/net/tcpstat_data,\n"
@@ -157,8 +206,11 @@ static int usage(struct strbuf *sb)
 "  --version           show the version and exit\n"
 "\n"
 "SIGINT and SIGTERM end a stream within a second; a sample the reader has\n"
-"not taken within 0.5 s is then cut (its last line has no newline). SIGHUP\n"
-"is ignored.\n"
+"not taken within 0.5 s is then cut (its last line has no newline); they\n"
+"end --listen once the answers begun are out (at most %d s). SIGHUP is\n"
+"ignored. Under systemd (Type=notify): READY=1 once the first sample is out\n"
+"(--listen: once listening); WATCHDOG=1 at half of WatchdogSec=, and before a\n"
+"sample once a second has passed: a sample may take WatchdogSec= minus 1 s.\n"
 "\n"
 "Exit status:\n"
 "  0  success (also when the reader of stdout goes away, or a stream is\n"
@@ -168,9 +220,10 @@ static int usage(struct strbuf *sb)
 "  3  source error: cannot read or parse the counts, a count does not fit,\n"
 "     cannot enter --netns, or (for --all-netns) read the module's root-only\n"
 "     file or enter namespaces\n"
-"  4  output error: cannot write stdout or --output FILE\n"
+"  4  output error: cannot write stdout or --output FILE, cannot listen on\n"
+"     --listen's address, or the one sample --push sends was not delivered\n"
 "\n"
-"See tcpstat(8).\n", INTERVAL_MAX_S);
+"See tcpstat(8).\n", INTERVAL_MAX_S, HTTPD_DRAIN_SECONDS);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -209,6 +262,7 @@ enum {
 	OPT_FORMAT = 256, OPT_FAMILY, OPT_META, OPT_TAG, OPT_INTERVAL,
 	OPT_COUNT, OPT_OUTPUT, OPT_BACKEND, OPT_PROC, OPT_NETNS, OPT_HELP,
 	OPT_VERSION, OPT_PORTS, OPT_PORT, OPT_ALL_NETNS, OPT_RUN_NETNS,
+	OPT_COUNTERS, OPT_LISTEN, OPT_PUSH,
 };
 
 static const struct option long_opts[] = {
@@ -226,6 +280,9 @@ static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ "run-netns", required_argument, NULL, OPT_RUN_NETNS },
+	{ "counters", no_argument, NULL, OPT_COUNTERS },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "push", required_argument, NULL, OPT_PUSH },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -251,6 +308,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 		switch (c) {
 		case OPT_FORMAT:
+			o->format_set = true;
 			if (strcmp(optarg, "json") == 0)
 				o->fmt.format = TCPSTAT_FMT_JSON;
 			else if (strcmp(optarg, "prometheus") == 0)
@@ -321,6 +379,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--run-netns: empty directory name");
 			o->run_netns = optarg;
 			break;
+		case OPT_COUNTERS:
+			o->counters = true;
+			break;
+		case OPT_LISTEN: {
+			struct tcpstat_err e;
+
+			if (httpd_parse_listen(optarg, &o->listen_addr, &e))
+				return usage_error("%s", e.msg);
+			o->listen = optarg;
+			break;
+		}
+		case OPT_PUSH: {
+			struct tcpstat_err e;
+
+			if (push_check_url(optarg, o->push_shown, sizeof(o->push_shown), &e))
+				return usage_error("%s", e.msg);
+			o->push = optarg;
+			break;
+		}
 		case 'h':
 		case OPT_HELP:
 			return print_info(true);
@@ -342,6 +419,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("--ports and --port cannot be used with --all-netns");
 	if (o->run_netns && !o->fmt.all_netns)
 		return usage_error("--run-netns needs --all-netns");
+	if (o->listen) {
+		/* each scrape takes its sample and is the only reader */
+		if (o->stream)
+			return usage_error("--listen cannot be used with --interval (each scrape takes its own sample)");
+		if (o->output)
+			return usage_error("--listen cannot be used with --output (the samples go to the scrapers)");
+		if (o->push)
+			return usage_error("--listen cannot be used with --push (run one tcpstat for each)");
+		if (o->format_set && o->fmt.format != TCPSTAT_FMT_PROMETHEUS)
+			return usage_error("--listen serves Prometheus text or OpenMetrics: --format %s cannot be used with it",
+					   o->fmt.format == TCPSTAT_FMT_JSON ? "json" : "influx");
+		o->fmt.format = TCPSTAT_FMT_PROMETHEUS;
+	}
+	if (o->push && o->output)
+		return usage_error("--push cannot be used with --output (run one tcpstat for each)");
 	return -1;
 }
 
@@ -358,11 +450,19 @@ struct run {
 	struct options *o;
 	struct source src;
 	struct sample smp;	/* the sample being read and written */
+	struct timespec when;	/* its wall-clock time */
 	struct strbuf sb;
+	struct push *push;	/* --push */
+	struct httpd *httpd;	/* --listen */
+	struct sdnotify sd;
+	bool ready;		/* READY=1 was sent */
+	bool repeats;		/* samples follow: an error is said once until it changes */
+	bool fatal;		/* --listen: the source cannot go on, stop serving */
 	bool source_down;	/* an error was reported, no recovery yet */
 	bool output_down;
 	char source_err[sizeof(((struct tcpstat_err *)0)->msg)];
 	char output_err[sizeof(((struct tcpstat_err *)0)->msg)];
+	char watchdog_err[sizeof(((struct tcpstat_err *)0)->msg)];
 };
 
 enum sample_result {
@@ -387,6 +487,14 @@ static enum sample_result emit(struct run *r, const struct timespec *now)
 	if (format_sample(&r->sb, &r->o->fmt, &r->smp, now)) {
 		err_print("%s", strerror(ENOMEM));
 		return SAMPLE_NOMEM;
+	}
+	if (r->push) {
+		/* never waits for the network: the sender says what becomes of it */
+		if (push_submit(r->push, r->sb.data, r->sb.len)) {
+			err_print("push %s: %s", r->o->push_shown, strerror(ENOMEM));
+			return SAMPLE_NOMEM;
+		}
+		return SAMPLE_OK;
 	}
 	if (!r->o->output) {
 		ret = output_stdout(r->sb.data, r->sb.len, &stop, &e);
@@ -423,7 +531,7 @@ static const char *answered(const struct run *r)
 /* A source error: said once in a stream until it changes or recovers. */
 static void source_failed(struct run *r, const struct tcpstat_err *e)
 {
-	if (!r->o->stream || !r->source_down || r->src.fatal ||
+	if (!r->repeats || !r->source_down || r->src.fatal ||
 	    strcmp(e->msg, r->source_err) != 0)
 		err_print("%s", e->msg);
 	snprintf(r->source_err, sizeof(r->source_err), "%s", e->msg);
@@ -440,7 +548,7 @@ static enum sample_result failed(struct run *r, const struct timespec *now)
 
 	r->smp.failed = true;
 	r->smp.backend = answered(r);
-	if (r->o->output || r->o->stream) {
+	if (r->o->output || r->o->stream || r->push) {
 		res = emit(r, now);
 		if (res == SAMPLE_OK || (res == SAMPLE_OUTPUT_ERROR && r->o->output))
 			res = SAMPLE_SOURCE_ERROR;
@@ -449,16 +557,61 @@ static enum sample_result failed(struct run *r, const struct timespec *now)
 }
 
 /*
- * Read one sample (unless @have: r->smp already holds it, and its
- * duration) and emit it.
+ * systemd: a ping that could not be sent is said once (until the reason
+ * changes): the loops try again at every wake, and a line each time would
+ * flood the journal.
  */
-static enum sample_result sample(struct run *r, bool have)
+static void watchdog_failed(struct run *r, const struct tcpstat_err *e)
+{
+	if (strcmp(e->msg, r->watchdog_err) != 0)
+		err_print("%s", e->msg);
+	snprintf(r->watchdog_err, sizeof(r->watchdog_err), "%s", e->msg);
+}
+
+/* systemd: the watchdog's ping when due; the most ms to wait until the next (-1: none). */
+static long watchdog(struct run *r)
 {
 	struct tcpstat_err e;
 	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = sdnotify_watchdog(&r->sd, &now, &e);
+	if (ms == -2) {
+		watchdog_failed(r, &e);
+		ms = 1000; /* try again later */
+	}
+	return ms;
+}
+
+/*
+ * systemd: nothing pings while a sample is read and written, so a ping
+ * before it if one is nearly due: a sample may take WatchdogSec= minus a
+ * second, whatever the interval (see sdnotify_watchdog_before()).
+ */
+static void watchdog_before(struct run *r)
+{
+	struct tcpstat_err e;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (sdnotify_watchdog_before(&r->sd, &now, &e))
+		watchdog_failed(r, &e);
+}
+
+/*
+ * Read one sample into r->smp (unless @have: it holds one already, and
+ * its duration) and check it. true if it is up; false if the source
+ * failed (said on stderr; r->smp then says so).
+ */
+static bool take(struct run *r, bool have)
+{
+	struct tcpstat_err e;
 	char why[256];
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	if (!have)
+		watchdog_before(r);
+	clock_gettime(CLOCK_REALTIME, &r->when);
 	if (!have) {
 		uint64_t t0 = mono_ns();
 		int ret = source_read(&r->src, &r->smp, &e);
@@ -466,14 +619,14 @@ static enum sample_result sample(struct run *r, bool have)
 		r->smp.duration_ns = mono_ns() - t0;
 		if (ret) {
 			source_failed(r, &e);
-			return failed(r, &now);
+			goto failed;
 		}
 	}
 	/* a count no format can print is the source's error, never wrapped */
 	if (sample_check(&r->smp, r->o->fmt.format == TCPSTAT_FMT_INFLUX, why, sizeof(why))) {
 		tcpstat_err_set(&e, "%s: %s", source_name(&r->src), why);
 		source_failed(r, &e);
-		return failed(r, &now);
+		goto failed;
 	}
 	if (r->source_down)
 		err_print("%s: recovered", source_name(&r->src));
@@ -481,7 +634,19 @@ static enum sample_result sample(struct run *r, bool have)
 	r->source_err[0] = '\0';
 	r->smp.failed = false;
 	r->smp.backend = answered(r);
-	return emit(r, &now);
+	return true;
+failed:
+	r->smp.failed = true;
+	r->smp.backend = answered(r);
+	return false;
+}
+
+/* Read one sample (take()) and emit it. */
+static enum sample_result sample(struct run *r, bool have)
+{
+	if (!take(r, have))
+		return failed(r, &r->when);
+	return emit(r, &r->when);
 }
 
 static int exit_code(enum sample_result res)
@@ -499,6 +664,19 @@ static int exit_code(enum sample_result res)
 	}
 }
 
+/* --push: let the last sample go out (at most @ms); false if it did not. */
+static bool push_last(struct run *r, long ms)
+{
+	struct push_stats st;
+	int flushed;
+
+	if (!r->push)
+		return true;
+	flushed = push_flush(r->push, ms);
+	st = push_get_stats(r->push);
+	return flushed == 0 && st.sent > 0 && !st.down;
+}
+
 /*
  * No sample could be taken at all (--netns, the backend, the privilege
  * for --all-netns): with --output, the file says so too.
@@ -509,10 +687,13 @@ static int start_failed(struct run *r, const struct tcpstat_err *e)
 
 	if (e)
 		err_print("%s", e->msg);
-	if (r->o->output) {
+	if (r->o->output || r->push) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		r->o->stream = false; /* one sample, its errors said */
+		r->repeats = false;
 		failed(r, &now);
+		if (!push_last(r, PUSH_LAST_WAIT_MS))
+			err_print("push %s: the sample was not delivered", r->o->push_shown);
 	}
 	return TCPSTAT_EXIT_SOURCE;
 }
@@ -545,6 +726,55 @@ static void install_signals(bool stream)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* systemd: READY=1 once, with what the service does. */
+static void ready(struct run *r, const char *status)
+{
+	struct tcpstat_err e;
+
+	if (r->ready)
+		return;
+	r->ready = true;
+	if (sdnotify_status(&r->sd, status, &e) || sdnotify_ready(&r->sd, &e))
+		err_print("%s", e.msg);
+}
+
+static void stopping(struct run *r)
+{
+	struct tcpstat_err e;
+
+	if (sdnotify_stopping(&r->sd, &e))
+		err_print("%s", e.msg);
+}
+
+/*
+ * Sleep until @deadline (CLOCK_MONOTONIC ns) or a stop, waking for the
+ * systemd watchdog's pings meanwhile.
+ */
+static void sleep_to(struct run *r, uint64_t deadline)
+{
+	while (!stop) {
+		uint64_t now = mono_ns(), wake = deadline;
+		long wd;
+
+		if (now >= deadline)
+			return;
+		wd = watchdog(r);
+		if (wd >= 0 && now + (uint64_t)wd * 1000000ULL < wake)
+			wake = now + (uint64_t)wd * 1000000ULL;
+		sleep_until.tv_sec = (time_t)(wake / NSEC_PER_SEC);
+		sleep_until.tv_nsec = (long)(wake % NSEC_PER_SEC);
+		/*
+		 * If the signal lands after the check of `stop` but before
+		 * clock_nanosleep() read its argument, it has moved the
+		 * deadline to 0: the sleep returns at once.
+		 */
+		atomic_signal_fence(memory_order_seq_cst);
+		if (stop)
+			return;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &sleep_until, NULL);
+	}
+}
+
 /*
  * Samples at start + k * interval on CLOCK_MONOTONIC (absolute deadlines,
  * so no drift). Deadlines that pass while a sample is read or written are
@@ -559,7 +789,7 @@ static int stream(struct run *r, bool first)
 	bool warned = false;
 
 	for (;;) {
-		uint64_t deadline, now;
+		uint64_t now;
 
 		res = sample(r, first);
 		first = false;
@@ -569,10 +799,15 @@ static int stream(struct run *r, bool first)
 		if (res == SAMPLE_NOMEM || res == SAMPLE_FATAL ||
 		    (res == SAMPLE_OUTPUT_ERROR && !r->o->output))
 			return exit_code(res);
-		if (stop)
+		ready(r, "sampling");
+		if (stop) {
+			push_last(r, OUT_STOP_GRACE_MS);
 			return TCPSTAT_EXIT_OK;
-		if (r->o->count && taken >= r->o->count)
+		}
+		if (r->o->count && taken >= r->o->count) {
+			push_last(r, PUSH_LAST_WAIT_MS);
 			return exit_code(res);
+		}
 
 		now = mono_ns();
 		k++;
@@ -583,20 +818,60 @@ static int stream(struct run *r, bool first)
 				warned = true;
 			}
 		}
-		deadline = start + k * iv;
-		sleep_until.tv_sec = (time_t)(deadline / NSEC_PER_SEC);
-		sleep_until.tv_nsec = (long)(deadline % NSEC_PER_SEC);
-		atomic_signal_fence(memory_order_seq_cst);
-		while (!stop) {
-			int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
-						  &sleep_until, NULL);
-
-			if (err != EINTR)
-				break;
-		}
-		if (stop)
+		sleep_to(r, start + k * iv);
+		if (stop) {
+			push_last(r, OUT_STOP_GRACE_MS);
 			return TCPSTAT_EXIT_OK;
+		}
 	}
+}
+
+/* ---- --listen: httpd.c's callbacks, on the main thread ---- */
+
+static int listen_sample(void *ctx, struct tcpstat_err *e)
+{
+	struct run *r = ctx;
+
+	(void)e;
+	/* a failed sample is served as tcpstat_up 0 without counts */
+	if (!take(r, false) && r->src.fatal) {
+		r->fatal = true;
+		httpd_stop(r->httpd);
+	}
+	return 0;
+}
+
+static int listen_render(void *ctx, enum httpd_format fmt, struct strbuf *sb)
+{
+	struct run *r = ctx;
+	struct format_opts fo = r->o->fmt;
+
+	fo.format = TCPSTAT_FMT_PROMETHEUS;
+	fo.openmetrics = fmt == HTTPD_FMT_OPENMETRICS;
+	fo.eof = false; /* httpd.c ends OpenMetrics with its "# EOF" */
+	return format_sample(sb, &fo, &r->smp, &r->when);
+}
+
+static long listen_tick(void *ctx)
+{
+	return watchdog(ctx);
+}
+
+/* Serve until SIGINT/SIGTERM; 0, or the exit code of what ended it. */
+static int serve(struct run *r)
+{
+	struct tcpstat_err e;
+	char status[64];
+	int ret;
+
+	snprintf(status, sizeof(status), "serving /metrics on port %u", httpd_port(r->httpd));
+	ready(r, status);
+	ret = httpd_serve(r->httpd, &e);
+	if (ret)
+		err_print("%s", e.msg);
+	if (r->fatal)
+		return TCPSTAT_EXIT_SOURCE;
+	return ret ? TCPSTAT_EXIT_INTERNAL : TCPSTAT_EXIT_OK;
 }
 
 /*
@@ -672,7 +947,8 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		goto out_opts;
 	/* a stream to stdout frames each exposition, so it can be split */
-	o.fmt.eof = o.stream && !o.output && o.fmt.format == TCPSTAT_FMT_PROMETHEUS;
+	o.fmt.eof = o.stream && !o.output && !o.push && o.fmt.format == TCPSTAT_FMT_PROMETHEUS;
+	r.repeats = o.stream || o.listen;
 
 	if (gethostname(host, sizeof(host)) == 0)
 		host[sizeof(host) - 1] = '\0';
@@ -683,7 +959,9 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		goto out_opts;
 
-	install_signals(o.stream);
+	if (o.listen)
+		stop_hard_ms = LISTEN_STOP_HARD_MS;
+	install_signals(o.stream || o.listen);
 	if (o.output)
 		output_cleanup(o.output);
 
@@ -694,11 +972,43 @@ int main(int argc, char **argv)
 	so.proc = o.proc;
 	so.run_netns = o.run_netns;
 	so.filter = &o.filter;
+	so.counters = o.counters;
 	if (source_init(&r.src, &so, &e)) {
 		err_print("%s", e.msg);
 		ret = TCPSTAT_EXIT_INTERNAL;
 		goto out_src;
 	}
+	/* the endpoint and the sender stay in tcpstat's own namespace: before --netns */
+	if (o.listen) {
+		const struct httpd_ops ops = {
+			.sample = listen_sample, .render = listen_render,
+			.tick = listen_tick, .ctx = &r,
+		};
+
+		r.httpd = httpd_start(&o.listen_addr, &ops, &e);
+		if (!r.httpd) {
+			err_print("--listen %s: %s", o.listen, e.msg);
+			ret = TCPSTAT_EXIT_OUTPUT;
+			goto out_src;
+		}
+	}
+	if (o.push) {
+		const struct push_opts po = {
+			.url = o.push,
+			.format = o.fmt.format == TCPSTAT_FMT_INFLUX ? PUSH_INFLUX :
+				  o.fmt.format == TCPSTAT_FMT_PROMETHEUS ? PUSH_PROMETHEUS :
+				  PUSH_NDJSON,
+		};
+
+		r.push = push_start(&po, &e);
+		if (!r.push) {
+			err_print("%s", e.msg);
+			ret = TCPSTAT_EXIT_INTERNAL;
+			goto out_src;
+		}
+	}
+	if (sdnotify_init(&r.sd, &e))
+		err_print("%s (no watchdog pings)", e.msg);
 	if (o.netns && netns_enter(o.netns, &e)) {
 		ret = start_failed(&r, &e);
 		goto out_src;
@@ -720,11 +1030,26 @@ int main(int argc, char **argv)
 		r.smp.duration_ns = mono_ns() - t0;
 		have = true;
 	}
-	if (o.stream)
+	if (o.listen) {
+		the_httpd = r.httpd;
+		if (stop) /* a signal came before the handler could stop it */
+			httpd_stop(r.httpd);
+		ret = serve(&r);
+	} else if (o.stream) {
 		ret = stream(&r, have);
-	else
+	} else {
 		ret = exit_code(sample(&r, have));
+		if (ret == TCPSTAT_EXIT_OK && !push_last(&r, PUSH_LAST_WAIT_MS)) {
+			err_print("push %s: the sample was not delivered", o.push_shown);
+			ret = TCPSTAT_EXIT_OUTPUT;
+		}
+	}
+	if (o.listen || o.stream)
+		stopping(&r);
 out_src:
+	the_httpd = NULL;
+	httpd_free(r.httpd);
+	push_free(r.push);
 	source_free(&r.src);
 	sample_free(&r.smp);
 	sb_free(&r.sb);

@@ -219,8 +219,10 @@ static bool ref_path(char *buf, size_t len, const char *proc,
 
 	if (r->pid)
 		n = snprintf(buf, len, "%s/%" PRIu32 "/ns/net", proc, r->pid);
-	else
+	else if (r->idx < nn->n) /* refs kept from an earlier sample's names */
 		n = snprintf(buf, len, "%s/%s", nn->dir, nn->ent[r->idx].name);
+	else
+		return false;
 	return n >= 0 && (size_t)n < len;
 }
 
@@ -281,7 +283,7 @@ int netns_each(const char *proc, const struct netns_names *nn,
 	out->n = 0;
 	for (size_t i = 0, j; i < refs->n; i = j) {
 		char path[PATH_MAX];
-		struct tcpstat_counts c;
+		struct netns_row tmp = { .inode = refs->ref[i].inode };
 		struct tcpstat_err inner;
 		struct netns_row *row;
 		int ret;
@@ -293,7 +295,7 @@ int netns_each(const char *proc, const struct netns_names *nn,
 			return NETNS_ERROR;
 		if (ret == 0)
 			continue; /* went away meanwhile */
-		ret = fn(ctx, &c, &inner);
+		ret = fn(ctx, &tmp, &inner);
 		if (setns(self_fd, CLONE_NEWNET)) {
 			tcpstat_err_set(e, "setns back to the original network namespace (after %s): %s",
 					path, strerror(errno));
@@ -304,15 +306,68 @@ int netns_each(const char *proc, const struct netns_names *nn,
 					path, inner.msg);
 			return NETNS_ERROR;
 		}
-		if (counts_empty(&c))
+		if (counts_empty(&tmp.c))
 			continue; /* as the module: only namespaces with sockets */
 		row = netns_list_add(out);
 		if (!row) {
 			tcpstat_err_set(e, "%s", strerror(ENOMEM));
 			return NETNS_ERROR;
 		}
-		row->inode = refs->ref[i].inode;
-		row->c = c;
+		*row = tmp;
 	}
 	return NETNS_OK;
+}
+
+/* The first of @refs' entries for @inode, or refs->n. */
+static size_t refs_first(const struct nsrefs *refs, uint64_t inode)
+{
+	size_t lo = 0, hi = refs->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (refs->ref[mid].inode < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int netns_visit(const char *proc, const struct netns_names *nn,
+		const struct nsrefs *refs, int self_fd, uint64_t inode,
+		netns_visit_fn fn, void *ctx, struct tcpstat_err *e)
+{
+	size_t i = refs_first(refs, inode), j;
+	struct tcpstat_err inner;
+	char path[PATH_MAX];
+	int ret;
+
+	for (j = i; j < refs->n && refs->ref[j].inode == inode; j++)
+		;
+	if (i == j)
+		return 0;
+	ret = enter_one(proc, nn, &refs->ref[i], j - i, path, sizeof(path), e);
+	if (ret <= 0)
+		return ret < 0 ? NETNS_ERROR : 0;
+	ret = fn(ctx, &inner);
+	if (setns(self_fd, CLONE_NEWNET)) {
+		tcpstat_err_set(e, "setns back to the original network namespace (after %s): %s",
+				path, strerror(errno));
+		return NETNS_FATAL;
+	}
+	if (ret) {
+		tcpstat_err_set(e, "netns %" PRIu64 " (%s): %s", inode, path, inner.msg);
+		return NETNS_ERROR;
+	}
+	return 1;
+}
+
+uint32_t nsrefs_pid(const struct nsrefs *refs, uint64_t inode, size_t k)
+{
+	for (size_t i = refs_first(refs, inode); i < refs->n && refs->ref[i].inode == inode; i++) {
+		if (refs->ref[i].pid && k-- == 0)
+			return refs->ref[i].pid;
+	}
+	return 0;
 }

@@ -64,8 +64,12 @@ int netns_enumerate(const char *proc, const struct netns_names *nn,
 		    struct nsrefs *refs, struct tcpstat_err *e);
 void nsrefs_free(struct nsrefs *refs);
 
-/* Count the current namespace's sockets. 0, or -1 with *e filled. */
-typedef int (*netns_count_fn)(void *ctx, struct tcpstat_counts *c,
+/*
+ * Fill @row (its inode set, the rest zero) from the current namespace:
+ * its counts, and whatever else the caller reads there (counters). 0, or
+ * -1 with *e filled.
+ */
+typedef int (*netns_count_fn)(void *ctx, struct netns_row *row,
 			      struct tcpstat_err *e);
 
 enum {
@@ -85,5 +89,26 @@ enum {
 int netns_each(const char *proc, const struct netns_names *nn,
 	       const struct nsrefs *refs, int self_fd, struct netns_list *out,
 	       netns_count_fn fn, void *ctx, struct tcpstat_err *e);
+
+/* Called inside a namespace netns_visit() entered. 0, or -1 with *e filled. */
+typedef int (*netns_visit_fn)(void *ctx, struct tcpstat_err *e);
+
+/*
+ * Enter namespace @inode through the first of its files in @refs (sorted
+ * as netns_enumerate() sorts them, maybe from an earlier sample: a file
+ * that is gone or now another namespace's is passed over; names index
+ * @nn), call @fn there and setns() back to @self_fd. 1 when @fn ran and
+ * succeeded; 0 when none of the namespace's files is left (*e untouched);
+ * NETNS_ERROR or NETNS_FATAL (as netns_each()) with *e filled.
+ */
+int netns_visit(const char *proc, const struct netns_names *nn,
+		const struct nsrefs *refs, int self_fd, uint64_t inode,
+		netns_visit_fn fn, void *ctx, struct tcpstat_err *e);
+
+/*
+ * The @k-th process (k = 0, 1, ...) of namespace @inode in @refs (names
+ * are not processes), or 0.
+ */
+uint32_t nsrefs_pid(const struct nsrefs *refs, uint64_t inode, size_t k);
 
 #endif /* TCPSTAT_NETNS_H */

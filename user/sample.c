@@ -110,15 +110,34 @@ static int port_check(const struct port_row *r, char *why, size_t whylen)
 	return -1;
 }
 
+/* The counters, with @int64: at most INT64_MAX (an Influx integer). */
+static int counters_check(bool has, const struct tcp_counters *c, const char *where,
+			  bool int64, char *why, size_t whylen)
+{
+	for (int i = 0; has && int64 && i < TCPC_NCOUNTERS; i++) {
+		if (c->v[i] > INT64_MAX) {
+			snprintf(why, whylen, "%s%s: %" PRIu64
+				 " does not fit an Influx integer (at most %" PRId64 ")",
+				 where, tcp_counter_desc[i].field, c->v[i], INT64_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int sample_check(const struct sample *s, bool int64, char *why, size_t whylen)
 {
 	char where[48];
 
-	if (counts_check(&s->c, "", int64, why, whylen))
+	if (counts_check(&s->c, "", int64, why, whylen) ||
+	    counters_check(s->has_counters, &s->counters, "", int64, why, whylen))
 		return -1;
 	for (size_t i = 0; i < s->netns.n; i++) {
-		snprintf(where, sizeof(where), "netns %" PRIu64 ": ", s->netns.row[i].inode);
-		if (counts_check(&s->netns.row[i].c, where, int64, why, whylen))
+		const struct netns_row *r = &s->netns.row[i];
+
+		snprintf(where, sizeof(where), "netns %" PRIu64 ": ", r->inode);
+		if (counts_check(&r->c, where, int64, why, whylen) ||
+		    counters_check(r->has_counters, &r->counters, where, int64, why, whylen))
 			return -1;
 	}
 	for (size_t i = 0; int64 && i < s->ports.n; i++) {

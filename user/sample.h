@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroupid.h"
+#include "counters.h"
 #include "counts.h"
 
 /*
@@ -45,6 +47,11 @@ struct netns_row {
 	uint64_t inode;
 	const char *name;		/* from --run-netns; NULL: none */
 	struct tcpstat_counts c;
+	/* --counters: the namespace's own, when it could still be read */
+	bool has_counters;
+	struct tcp_counters counters;
+	/* its container, pod or unit (the cgroupid cache's); NULL: none known */
+	const struct cgroup_id *id;
 };
 
 struct netns_list {
@@ -54,6 +61,8 @@ struct netns_list {
 
 struct sample {
 	struct tcpstat_counts c;	/* the namespace's counts (not --all-netns) */
+	bool has_counters;		/* --counters (not --all-netns) */
+	struct tcp_counters counters;
 	struct port_list ports;		/* --ports */
 	struct netns_list netns;	/* --all-netns */
 	/* about the sample itself (set by the caller, not by the source) */
@@ -89,7 +98,7 @@ static inline void port_filter_set(struct port_filter *f, uint32_t port)
 /*
  * Check that every number the formats print fits: a total of both
  * families (JSON) fits 64 bits, and with @int64 (Influx integers) every
- * count, port and queue figure is at most INT64_MAX. 0, or -1 with @why
+ * count, port and queue figure and every counter is at most INT64_MAX. 0, or -1 with @why
  * (what does not fit) filled.
  */
 int sample_check(const struct sample *s, bool int64, char *why, size_t whylen);

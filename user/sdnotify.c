@@ -68,21 +68,45 @@ static int64_t usec_between(const struct timespec *a, const struct timespec *b)
 	return ((int64_t)b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
 }
 
+/*
+ * WATCHDOG=1 if @due microseconds have passed since the last ping (or
+ * none was sent yet); *since gets the time since the last ping after
+ * this call. 1 sent, 0 not due (or no watchdog), -1 with *e filled.
+ */
+static int ping_if_due(struct sdnotify *s, const struct timespec *now, int64_t due,
+		       int64_t *since, struct tcpstat_err *e)
+{
+	*since = s->last_ping.tv_sec || s->last_ping.tv_nsec ?
+		 usec_between(&s->last_ping, now) : due;
+	if (*since < due)
+		return 0;
+	if (send_state(s, "WATCHDOG=1", e))
+		return -1;
+	s->last_ping = *now;
+	*since = 0;
+	return 1;
+}
+
 long sdnotify_watchdog(struct sdnotify *s, const struct timespec *now,
 		       struct tcpstat_err *e)
 {
-	uint64_t half = s->watchdog_usec / 2;
-	int64_t since;
+	int64_t half = (int64_t)(s->watchdog_usec / 2), since;
 
 	if (!s->watchdog_usec)
 		return -1;
-	since = s->last_ping.tv_sec || s->last_ping.tv_nsec ?
-		usec_between(&s->last_ping, now) : (int64_t)half;
-	if (since >= (int64_t)half) {
-		if (send_state(s, "WATCHDOG=1", e))
-			return -2;
-		s->last_ping = *now;
-		since = 0;
-	}
-	return (long)(((int64_t)half - since + 999) / 1000);
+	if (ping_if_due(s, now, half, &since, e) < 0)
+		return -2;
+	return (long)((half - since + 999) / 1000);
+}
+
+int sdnotify_watchdog_before(struct sdnotify *s, const struct timespec *now,
+			     struct tcpstat_err *e)
+{
+	int64_t due = (int64_t)(s->watchdog_usec / 2), since;
+
+	if (!s->watchdog_usec)
+		return 0;
+	if (due > SDNOTIFY_BEFORE_MS * 1000)
+		due = SDNOTIFY_BEFORE_MS * 1000;
+	return ping_if_due(s, now, due, &since, e) < 0 ? -1 : 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * sdnotify.h - tell systemd how the service is doing (sd_notify(3) from
- * libsystemd): READY=1 once serving, WATCHDOG=1 at half of WatchdogSec=,
- * STOPPING=1 on the way out. Outside systemd (no $NOTIFY_SOCKET) every
+ * libsystemd): READY=1 once serving, WATCHDOG=1 at half of WatchdogSec=
+ * (and before a sample, see sdnotify_watchdog_before()), STOPPING=1 on the
+ * way out. Outside systemd (no $NOTIFY_SOCKET) every
  * call does nothing and succeeds, so callers need no test of their own.
  */
 #ifndef TCPSTAT_SDNOTIFY_H
@@ -43,5 +44,17 @@ int sdnotify_status(struct sdnotify *s, const char *text, struct tcpstat_err *e)
  */
 long sdnotify_watchdog(struct sdnotify *s, const struct timespec *now,
 		       struct tcpstat_err *e);
+
+/*
+ * Nothing pings while a sample is read and written, so before each one:
+ * WATCHDOG=1 if SDNOTIFY_BEFORE_MS (or half the watchdog interval, if
+ * that is less) has passed since the last ping. Then a sample may take
+ * up to WatchdogSec= minus that before systemd takes the service for
+ * hung, whatever the sampling interval. 0 (also without a watchdog, or
+ * when nothing is due), or -1 with *e filled if sending failed.
+ */
+#define SDNOTIFY_BEFORE_MS 1000
+int sdnotify_watchdog_before(struct sdnotify *s, const struct timespec *now,
+			     struct tcpstat_err *e);
 
 #endif /* TCPSTAT_SDNOTIFY_H */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +39,17 @@ int source_init(struct source *s, const struct source_opts *o,
 		return -1;
 	}
 	strcpy(s->proc, o->proc);
+	s->counters = o->counters;
 	s->bufsize = SOURCE_BUF_SIZE;
 	s->buf = malloc(s->bufsize);
 	if (!s->buf) {
 		tcpstat_err_set(e, "%s", strerror(ENOMEM));
 		return -1;
+	}
+	if (s->mode == SOURCE_ALL_NETNS) {
+		if (cgid_cache_init(&s->cgid, s->proc, e))
+			return -1;
+		s->cgid_ready = true;
 	}
 	return 0;
 }
@@ -78,6 +85,9 @@ void source_free(struct source *s)
 	s->self_ns = -1;
 	netns_names_free(&s->names);
 	nsrefs_free(&s->refs);
+	if (s->cgid_ready)
+		cgid_cache_free(&s->cgid);
+	s->cgid_ready = false;
 }
 
 int source_port_table(struct source *s, struct tcpstat_err *e)
@@ -135,25 +145,131 @@ int source_prepare(struct source *s, struct tcpstat_err *e)
 	return 0;
 }
 
+/*
+ * --counters: those of the namespace this thread is in. The sampling
+ * thread is the thread-group leader, so <proc>/net (/proc/self/net) is
+ * its namespace, also after a setns().
+ */
+static int read_counters(struct source *s, struct tcp_counters *c, struct tcpstat_err *e)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/net", s->proc);
+	return counters_read(dir, s->buf, s->bufsize, c, e);
+}
+
 /* netns_each() calls this inside each namespace. */
-static int count_here(void *ctx, struct tcpstat_counts *c, struct tcpstat_err *e)
+static int count_here(void *ctx, struct netns_row *row, struct tcpstat_err *e)
 {
 	struct source *s = ctx;
 
-	return s->ops->counts(s, c, e);
+	if (s->ops->counts(s, &row->c, e))
+		return -1;
+	if (s->counters) {
+		if (read_counters(s, &row->counters, e))
+			return -1;
+		row->has_counters = true;
+	}
+	return 0;
+}
+
+/* Find every namespace's processes and names again (once per sample). */
+static int rescan(struct source *s, struct tcpstat_err *e)
+{
+	s->scanned = true;
+	return netns_enumerate(s->proc, &s->names, &s->refs, e);
+}
+
+/* netns_visit() calls this inside the namespace of s->visit. */
+static int counters_here(void *ctx, struct tcpstat_err *e)
+{
+	struct source *s = ctx;
+
+	return read_counters(s, &s->visit->counters, e);
+}
+
+/*
+ * A backend that read every namespace at once (kmod): enter each to read
+ * its counters, through the files found by an earlier sample's scan of
+ * the processes while they still lead there, scanning again when one
+ * does not.
+ */
+static int rows_counters(struct source *s, struct netns_list *l, struct tcpstat_err *e)
+{
+	if (self_ns_get(s, e))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		struct netns_row *row = &l->row[i];
+		int ret;
+
+		s->visit = row;
+		for (;;) {
+			ret = netns_visit(s->proc, &s->names, &s->refs, s->self_ns, row->inode,
+					  counters_here, s, e);
+			if (ret != 0 || s->scanned)
+				break;
+			if (rescan(s, e))
+				return -1;
+		}
+		if (ret == NETNS_FATAL)
+			s->fatal = true;
+		if (ret < 0)
+			return -1;
+		row->has_counters = ret == 1; /* 0: gone meanwhile */
+	}
+	return 0;
+}
+
+/*
+ * The cache asks only for a namespace not seen before: the processes of
+ * this sample's scan, or (kmod) of one made now.
+ */
+static uint32_t pid_of(void *ctx, uint64_t inode, size_t k)
+{
+	struct source *s = ctx;
+	struct tcpstat_err e;
+
+	if (!s->scanned && rescan(s, &e))
+		err_print("%s", e.msg);
+	return nsrefs_pid(&s->refs, inode, k);
+}
+
+/* Each namespace's container identity; a cgroup that cannot be read is said once. */
+static int rows_identity(struct source *s, struct netns_list *l, struct tcpstat_err *e)
+{
+	int ret = 0;
+
+	cgid_cache_begin(&s->cgid);
+	for (size_t i = 0; i < l->n && !ret; i++) {
+		struct tcpstat_err why;
+		int r = cgid_cache_lookup(&s->cgid, l->row[i].inode, pid_of, s, &l->row[i].id,
+					  &why);
+
+		if (r > 0)
+			err_print("netns %" PRIu64 ": %s (its container is not named)",
+				  l->row[i].inode, why.msg);
+		if (r < 0) {
+			*e = why;
+			ret = -1;
+		}
+	}
+	cgid_cache_end(&s->cgid);
+	return ret;
 }
 
 static int read_all_netns(struct source *s, struct sample *out, struct tcpstat_err *e)
 {
 	int ret;
 
+	s->scanned = false;
 	if (s->ops->all_netns) {
 		if (s->ops->all_netns(s, &out->netns, e) ||
-		    netns_names_load(&s->names, s->run_netns, e))
+		    netns_names_load(&s->names, s->run_netns, e) ||
+		    (s->counters && rows_counters(s, &out->netns, e)))
 			return -1;
 	} else {
 		if (self_ns_get(s, e) || netns_names_load(&s->names, s->run_netns, e) ||
-		    netns_enumerate(s->proc, &s->names, &s->refs, e))
+		    rescan(s, e))
 			return -1;
 		ret = netns_each(s->proc, &s->names, &s->refs, s->self_ns, &out->netns,
 				 count_here, s, e);
@@ -164,7 +280,7 @@ static int read_all_netns(struct source *s, struct sample *out, struct tcpstat_e
 	}
 	for (size_t i = 0; i < out->netns.n; i++)
 		out->netns.row[i].name = netns_names_find(&s->names, out->netns.row[i].inode);
-	return 0;
+	return rows_identity(s, &out->netns, e);
 }
 
 static int read_backend(struct source *s, struct sample *out, struct tcpstat_err *e)
@@ -179,6 +295,18 @@ static int read_backend(struct source *s, struct sample *out, struct tcpstat_err
 	}
 }
 
+/* After the backend's read: the counters of the namespace sampled. */
+static int read_rest(struct source *s, struct sample *out, struct tcpstat_err *e)
+{
+	out->has_counters = false;
+	if (!s->counters || s->mode == SOURCE_ALL_NETNS)
+		return 0;
+	if (read_counters(s, &out->counters, e))
+		return -1;
+	out->has_counters = true;
+	return 0;
+}
+
 int source_read(struct source *s, struct sample *out, struct tcpstat_err *e)
 {
 	if (!s->ops) {
@@ -187,7 +315,7 @@ int source_read(struct source *s, struct sample *out, struct tcpstat_err *e)
 	}
 	if (!s->probed && backend_probe(s, e) == BACKEND_UNUSABLE)
 		return -1;
-	return read_backend(s, out, e);
+	return read_backend(s, out, e) || read_rest(s, out, e) ? -1 : 0;
 }
 
 int source_resolve(struct source *s, struct sample *out)
@@ -205,6 +333,10 @@ int source_resolve(struct source *s, struct sample *out)
 				if (avail[k])
 					err_print("%s; using the %s backend", errs[k].msg,
 						  s->ops->name);
+			}
+			if (read_rest(s, out, &errs[n])) {
+				err_print("%s", errs[n].msg);
+				return -1; /* the backend stays: a stream goes on with it */
 			}
 			return 0;
 		}

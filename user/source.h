@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #include "backend.h"
+#include "cgroupid.h"
+#include "counters.h"
 #include "counts.h"
 #include "err.h"
 #include "netns.h"
@@ -32,6 +34,7 @@ struct source_opts {
 	const char *proc;		/* "/proc" */
 	const char *run_netns;		/* SOURCE_ALL_NETNS: "/run/netns" */
 	const struct port_filter *filter; /* SOURCE_PORTS: NULL keeps all */
+	bool counters;			/* --counters */
 };
 
 struct source {
@@ -49,7 +52,12 @@ struct source {
 	int self_ns;		/* --all-netns: our namespace, to come back to; -1 */
 	bool fatal;		/* could not come back: stop */
 	struct netns_names names;
-	struct nsrefs refs;
+	struct nsrefs refs;		/* where each namespace can be entered */
+	bool scanned;			/* refs were made in this sample */
+	bool counters;			/* --counters */
+	struct netns_row *visit;	/* the row netns_visit() reads for */
+	struct cgid_cache cgid;		/* --all-netns: each namespace's container */
+	bool cgid_ready;
 };
 
 #define SOURCE_BUF_SIZE (256 * 1024)
@@ -74,6 +82,17 @@ int source_prepare(struct source *s, struct tcpstat_err *e);
  * One sample into *out (its lists are reused). 0, or -1 with *e filled;
  * then s->fatal says whether the process must stop (it could not return
  * to its own network namespace).
+ *
+ * With --counters, the counters of the namespace being sampled from
+ * <proc>/net/snmp and netstat: for SOURCE_COUNTS and SOURCE_PORTS after
+ * the backend's read, in the namespace the process is in (--netns); for
+ * SOURCE_ALL_NETNS inside each namespace, which backends without their
+ * own all_netns() enter anyway, and for one with it (kmod: one walk of
+ * every namespace) entered for that alone, through a process or a name
+ * of each (the process scan that finds them runs again only when one is
+ * not found). A namespace gone before its counters were read has none.
+ * With SOURCE_ALL_NETNS, each namespace's container identity: from the
+ * cache, or for a namespace not seen before, from a process in it.
  */
 int source_read(struct source *s, struct sample *out, struct tcpstat_err *e);
 

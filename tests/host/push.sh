@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # push.sh - user/push.c against real collectors, through tests/host/pushcat
-# (the reporter's --push comes later and will use the same sender):
+# (samples made up by the test, so each one's values and time are known;
+# tcpstat --push itself, the same sender, is tests/integration/push.sh):
 #
 #  - Influx line protocol to VictoriaMetrics' /write: each sample's values
 #    and timestamp stored exactly; VictoriaMetrics stopped mid-stream and

@@ -4,14 +4,17 @@
 # packages.sh - the Debian packages, built from this tree with
 # scripts/build-deb.sh (dpkg-buildpackage, debhelper):
 #   - lintian: no error and no warning (-I --pedantic tags are listed);
-#   - contents: tcpstat has the reporter, its man page, tcpstat.service and
-#     the textfile link; tcpstat-dkms has exactly the files `make
-#     dkms-install` puts in /usr/src/tcpstat-<version>, and modules-load.d;
+#   - contents: tcpstat has the reporter, its man page, tcpstat.service,
+#     tcpstat-listen.service and the textfile link; tcpstat-dkms has
+#     exactly the files `make dkms-install` puts in
+#     /usr/src/tcpstat-<version>, and modules-load.d;
 #   - in a throw-away root on the cached test root (a copy of the release's
 #     build chroot with dkms and systemd): apt installs both with their
 #     dependencies, DKMS builds the module for the root's kernel headers,
-#     the unit is enabled, `systemd-analyze verify` passes, and
-#     `systemd-analyze security` rates the sandbox SAFE;
+#     tcpstat.service is enabled and tcpstat-listen.service is not,
+#     `systemd-analyze verify` passes for both, and `systemd-analyze
+#     security` rates tcpstat.service's sandbox SAFE and
+#     tcpstat-listen.service's (which may use the network) OK or better;
 #   - an upgrade to a newer version replaces the DKMS module;
 #   - remove and purge leave the file system as it was before.
 #
@@ -72,7 +75,9 @@ for f in /usr/bin/tcpstat /usr/share/man/man8/tcpstat.8.gz \
 	"/var/lib/prometheus/node-exporter/tcpstat.prom -> /run/tcpstat/tcpstat.prom"; do
 	check "tcpstat contains $f" grep -qxF "$f" "$tmp/deb.files"
 done
-check "tcpstat contains tcpstat.service" grep -Eqx '(/usr)?/lib/systemd/system/tcpstat.service' "$tmp/deb.files"
+for u in tcpstat.service tcpstat-listen.service; do
+	check "tcpstat contains $u" grep -Eqx "(/usr)?/lib/systemd/system/$u" "$tmp/deb.files"
+done
 for d in "$deb" "$dkmsdeb"; do
 	check "$(basename "$d"): Version is dkms.conf's ($version)" \
 		[ "$(dpkg-deb -f "$d" Version)" = "$version" ]
@@ -134,23 +139,34 @@ check "the installed module has vermagic $kver and version $version" \
 		modinfo -F vermagic \$f | grep -q '^$kver ' && [ \"\$(modinfo -F version \$f)\" = '$version' ]"
 check "tcpstat.service is enabled (multi-user.target.wants)" \
 	test -L "$R/etc/systemd/system/multi-user.target.wants/tcpstat.service"
+check "tcpstat-listen.service is installed, not enabled (it opens a port)" \
+	test -f "$R/lib/systemd/system/tcpstat-listen.service" -a \
+	! -e "$R/etc/systemd/system/multi-user.target.wants/tcpstat-listen.service"
 check "the textfile link points at /run/tcpstat/tcpstat.prom" \
 	[ "$(readlink "$R/var/lib/prometheus/node-exporter/tcpstat.prom")" = /run/tcpstat/tcpstat.prom ]
-in_root "$R" systemd-analyze verify tcpstat.service >"$tmp/verify" 2>&1
-vrc=$?
-if [ "$vrc" -eq 0 ] && [ ! -s "$tmp/verify" ]; then
-	ok "systemd-analyze verify tcpstat.service: clean"
-else
-	not_ok "systemd-analyze verify tcpstat.service: clean (exit $vrc)" "$(cat "$tmp/verify")"
-fi
-in_root "$R" systemd-analyze security --offline=true tcpstat.service >"$tmp/security" 2>&1
-level=$(sed -n 's/.*Overall exposure level for tcpstat.service: \([0-9.]* [A-Z]*\).*/\1/p' "$tmp/security")
-if [ "${level#* }" = SAFE ]; then
-	ok "systemd-analyze security: exposure $level"
-else
-	not_ok "systemd-analyze security: exposure SAFE (got '$level')" \
-		"$(grep -E '^✗|^- ' "$tmp/security" | head -n 20)"
-fi
+for u in tcpstat.service tcpstat-listen.service; do
+	in_root "$R" systemd-analyze verify "$u" >"$tmp/verify" 2>&1
+	vrc=$?
+	if [ "$vrc" -eq 0 ] && [ ! -s "$tmp/verify" ]; then
+		ok "systemd-analyze verify $u: clean"
+	else
+		not_ok "systemd-analyze verify $u: clean (exit $vrc)" "$(cat "$tmp/verify")"
+	fi
+done
+# security_level UNIT WANT...: its exposure's word is one of WANT
+security_level() {
+	local u=$1 level
+	shift
+	in_root "$R" systemd-analyze security --offline=true "$u" >"$tmp/security" 2>&1
+	level=$(sed -n "s/.*Overall exposure level for $u: \([0-9.]* [A-Z]*\).*/\1/p" "$tmp/security")
+	case " $* " in
+	*" ${level#* } "*) ok "systemd-analyze security $u: exposure $level" ;;
+	*) not_ok "systemd-analyze security $u: exposure $* (got '$level')" \
+		"$(grep -E '^✗|^- ' "$tmp/security" | head -n 20)" ;;
+	esac
+}
+security_level tcpstat.service SAFE
+security_level tcpstat-listen.service SAFE OK
 
 # ---- upgrade to a newer version ----
 new=$version+test1
@@ -184,7 +200,8 @@ check "remove: dkms knows no tcpstat" sh -c "[ -z \"\$(chroot '$R' dkms status t
 check "remove: no module left in /lib/modules" \
 	sh -c "! ls '$R'/lib/modules/*/updates/dkms/tcpstat.ko* >/dev/null 2>&1"
 check "remove: no /usr/bin/tcpstat, no unit" \
-	test ! -e "$R/usr/bin/tcpstat" -a ! -e "$R/lib/systemd/system/tcpstat.service"
+	test ! -e "$R/usr/bin/tcpstat" -a ! -e "$R/lib/systemd/system/tcpstat.service" \
+	-a ! -e "$R/lib/systemd/system/tcpstat-listen.service"
 if root_apt "$R" purge tcpstat tcpstat-dkms >"$tmp/purge.log" 2>&1; then
 	ok "apt-get purge tcpstat tcpstat-dkms"
 else

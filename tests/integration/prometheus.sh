@@ -6,9 +6,15 @@
 #   -> prometheus-node-exporter (textfile collector on DIR)
 #   -> prometheus (scraping it every second)
 #   -> PromQL over the HTTP API
-# Both servers run as plain processes on free 127.0.0.1 ports, with their
+# and without node_exporter:
+#   sockfarm (own netns) <- tcpstat --listen --netns --counters --ports
+#   <- prometheus (scraping /metrics every second, as OpenMetrics: its
+#      Accept header prefers it)
+# The servers run as plain processes on free 127.0.0.1 ports, with their
 # data in a temporary directory. The PromQL answers must equal the
-# sockets sockfarm built, per family and state, and summed.
+# sockets sockfarm built, per family and state, and summed; through
+# --listen also the namespace's counters, its listening ports, and a
+# counter's increase.
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root (netns).
 #   TCPSTAT=user/tcpstat bash tests/integration/prometheus.sh
@@ -53,6 +59,12 @@ else
 	finish
 fi
 
+LISTEN_PORT=$(free_port)
+bg tcpstat-listen "$TCPSTAT" --listen "127.0.0.1:$LISTEN_PORT" --netns "$FARM_NS" \
+	--counters --ports
+check "tcpstat --listen answers on 127.0.0.1:$LISTEN_PORT" \
+	wait_for 10 http_ok "http://127.0.0.1:$LISTEN_PORT/metrics"
+
 PROM_PORT=$(free_port)
 cat >"$tmp/prometheus.yml" <<EOF
 global:
@@ -62,6 +74,9 @@ scrape_configs:
   - job_name: node
     static_configs:
       - targets: ['127.0.0.1:$NE_PORT']
+  - job_name: tcpstat
+    static_configs:
+      - targets: ['127.0.0.1:$LISTEN_PORT']
 EOF
 bg prometheus prometheus --config.file="$tmp/prometheus.yml" \
 	--storage.tsdb.path="$tmp/prometheus-data" \
@@ -112,5 +127,44 @@ fi
 established=$(awk '{ s += $2 } END { print s }' "$tmp/farm.view")
 check "PromQL sum(tcpstat_connections{state=\"established\"}) = $established" \
 	[ "$(query 'sum(tcpstat_connections{job="node",state="established"})')" = "- - $established" ]
+
+# ---- tcpstat --listen scraped directly ----
+up_listen() { [ "$(query 'up{job="tcpstat"}')" = "- - 1" ]; }
+check "prometheus scrapes tcpstat --listen (up == 1)" wait_for 30 up_listen
+target=$(curl -fsS --max-time 5 "$api/api/v1/targets" |
+	jq -r '.data.activeTargets[] | select(.labels.job == "tcpstat") | "\(.health) \(.lastError)"')
+check "its target is healthy, no scrape error ($target)" test "$target" = "up "
+listen_rows() {
+	query 'tcpstat_connections{job="tcpstat"}' |
+		awk '{ printf "tcpstat_connections{family=\"%s\",state=\"%s\"} %s\n", $1, $2, $3 }' |
+		prom_to_rows >"$tmp/listen.view"
+	cmp -s "$tmp/listen.view" "$tmp/farm.view"
+}
+if wait_for 30 listen_rows; then
+	ok "PromQL tcpstat_connections{job=\"tcpstat\"} equals the sockets sockfarm built"
+else
+	not_ok "PromQL tcpstat_connections{job=\"tcpstat\"} equals the sockets built" \
+		"promql: $(tr '\n' ' ' <"$tmp/listen.view")" "built:  $(tr '\n' ' ' <"$tmp/farm.view")"
+fi
+# the namespace's counters (the opens hold still once it is built)
+opens=$(awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+	for (i = 2; i <= NF; i++) v[n[i]] = $i } END { print v["ActiveOpens"], v["PassiveOpens"] }' \
+	"/proc/$FARM_PID/net/snmp")
+promql_opens() {
+	echo "$(query 'tcpstat_active_opens_total{job="tcpstat"}' | cut -d' ' -f3) $(query 'tcpstat_passive_opens_total{job="tcpstat"}' | cut -d' ' -f3)"
+}
+check "PromQL tcpstat_active_opens_total, tcpstat_passive_opens_total = the namespace's ($opens)" \
+	eval '[ "$(promql_opens)" = "$opens" ]'
+# its listening ports: as many series of tcpstat_listeners as ss shows ports
+ports=$(nsenter --net="$FARM_NS" ss -Hltn | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u | wc -l)
+check "PromQL count(tcpstat_listeners{job=\"tcpstat\"}) = $ports listening ports" \
+	[ "$(query 'count(tcpstat_listeners{job="tcpstat"})')" = "- - $ports" ]
+# a counter Prometheus sees grow: 5 refused connections in the namespace
+ao0=${opens% *}
+for _ in 1 2 3 4 5; do
+	nsenter --net="$FARM_NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1' 2>/dev/null
+done
+grew5() { [ "$(query 'tcpstat_active_opens_total{job="tcpstat"}' | cut -d' ' -f3)" = $((ao0 + 5)) ]; }
+check "5 refused connections: PromQL sees tcpstat_active_opens_total grow by 5" wait_for 30 grew5
 
 finish

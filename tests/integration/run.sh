@@ -6,7 +6,11 @@
 #
 #   ndjson.sh          tcpstat --interval | jq, line by line as they come
 #   node-exporter.sh   Debian's node_exporter, textfile collector
-#   prometheus.sh      ... and Debian's prometheus, PromQL over its API
+#   prometheus.sh      ... and Debian's prometheus, PromQL over its API,
+#                      scraping the textfile and tcpstat --listen
+#   push.sh            tcpstat --push into Debian's victoria-metrics,
+#                      prometheus-pushgateway and influxdb, each killed
+#                      and started again in the middle of a stream
 #   packages.sh        build-deb.sh, lintian, install/upgrade/remove/purge
 #   service.sh         tcpstat.service under systemd in a container
 #   dkms.sh            DKMS add/build/install, a second kernel, the
@@ -32,12 +36,12 @@ need_host_pkgs make gcc libc6-dev pkg-config libjson-c-dev libmnl-dev \
 	libmicrohttpd-dev libcurl4-openssl-dev libsystemd-dev \
 	clang llvm libbpf-dev bpftool \
 	iproute2 util-linux procps kmod curl jq \
-	prometheus prometheus-node-exporter \
+	prometheus prometheus-node-exporter victoria-metrics prometheus-pushgateway \
 	dpkg-dev debhelper dh-dkms lintian \
 	systemd systemd-container debootstrap debian-archive-keyring \
 	qemu-system-x86 busybox-static cpio xz-utils zstd
 
-ALL="ndjson node-exporter prometheus packages service dkms"
+ALL="ndjson node-exporter prometheus push packages service dkms"
 tests=${*:-$ALL}
 for t in $tests; do
 	[ -f "$here/$t.sh" ] || die "no test tests/integration/$t.sh (have: $ALL)"

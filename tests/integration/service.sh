@@ -19,7 +19,20 @@
 #   - the bpf backend: the unit as shipped refuses it (one line, exit 3),
 #     and with the package's example drop-in bpf.conf it runs and its file
 #     equals the kernel's view (the container may hold CAP_BPF and
-#     CAP_PERFMON and call bpf(2), as a host's systemd may).
+#     CAP_PERFMON and call bpf(2), as a host's systemd may);
+#   - Type=notify: the unit is active once tcpstat said READY=1 (its status
+#     text came through the notify socket, the first file was written
+#     before the unit became active); stopping it is a clean exit 0;
+#   - the watchdog (a drop-in: WatchdogSec=3s, a sample every 10 s): the
+#     idle reporter is never taken for hung, since it pings between
+#     samples whatever the interval; stopped (SIGSTOP), it is killed with
+#     Result=watchdog within the bound and started again (NRestarts 1);
+#   - tcpstat-listen.service, installed disabled (the package's postinst
+#     start leaves it so): enabled and started, it runs next to
+#     tcpstat.service, is active once listening (Type=notify), serves on
+#     port 9977 (IPv4 and IPv6) exactly the kernel's view plus the
+#     scrape's own connection with tcpstat_up 1, and stops with exit 0 and
+#     no failed state.
 #
 # kselftest style: exit 0 pass, 1 fail, 4 skip. Needs root.
 #   bash tests/integration/service.sh
@@ -103,6 +116,16 @@ fi
 
 active() { [ "$(C systemctl is-active "$1" 2>/dev/null)" = active ]; }
 check "tcpstat.service is active" active tcpstat.service
+# prop UNIT NAME: one property of a unit, as systemctl shows it
+prop() { C systemctl show -p "$2" --value "$1" 2>/dev/null; }
+# notify_unit UNIT: Type=notify, NotifyAccess=main, the packaged watchdog
+notify_unit() {
+	[ "$(prop "$1" Type) $(prop "$1" NotifyAccess) $(prop "$1" WatchdogUSec)" = "notify main 2min" ]
+}
+check "tcpstat.service: Type=notify, NotifyAccess=main, WatchdogSec=2min" notify_unit tcpstat.service
+# With READY=1 tcpstat sends its status: only a notify socket brings it.
+check "tcpstat.service: its status came through the notify socket (StatusText \"$(prop tcpstat.service StatusText)\")" \
+	[ "$(prop tcpstat.service StatusText)" = sampling ]
 pid=$(C systemctl show -p MainPID --value tcpstat.service)
 uid=$(C awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
 dynamic_uid() { [ -n "$uid" ] && [ "$uid" -ge 61184 ] && [ "$uid" -le 65519 ]; }
@@ -168,6 +191,19 @@ check "node_textfile_scrape_error 0" grep -qx 'node_textfile_scrape_error 0' "$t
 
 # ---- stop: no stale counts; start: back ----
 C systemctl stop tcpstat.service
+# stopped_clean DESC UNIT: inactive (not failed), its main process
+# exited 0 (ExecMainCode 1 is CLD_EXITED)
+stopped_clean() {
+	local got
+	got="$(prop "$2" ActiveState) $(prop "$2" Result) $(prop "$2" ExecMainCode) $(prop "$2" ExecMainStatus)"
+	if [ "$got" = "inactive success 1 0" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "ActiveState Result ExecMainCode ExecMainStatus: $got" \
+			"$(C journalctl -q -u "$2" -n 5 --no-pager 2>&1)"
+	fi
+}
+stopped_clean "systemctl stop: inactive, Result=success, tcpstat exited 0" tcpstat.service
 no_run_dir() { ! C test -e /run/tcpstat; }
 check "systemctl stop: /run/tcpstat is gone" no_run_dir
 scrape >"$tmp/stopped" 2>/dev/null
@@ -178,6 +214,68 @@ check "stopped: node_exporter reports node_textfile_scrape_error 1, no tcpstat_c
 C systemctl start tcpstat.service
 back() { scrape 2>/dev/null | grep -q '^tcpstat_connections{family="ipv4",state="listen"}'; }
 check "systemctl start: the counts are back" wait_for 15 back
+
+# ---- Type=notify and the watchdog ----
+# A short watchdog for the test, a sample every 10 s, and a pause before
+# a restart so that the failed state can be seen; no core file of the
+# SIGABRT the watchdog sends.
+C mkdir -p /run/systemd/system/tcpstat.service.d
+printf '[Service]\nEnvironment=TCPSTAT_INTERVAL=10\nWatchdogSec=3s\nRestartSec=4s\nLimitCORE=0\n' |
+	C tee /run/systemd/system/tcpstat.service.d/watchdog.conf >/dev/null
+C systemctl daemon-reload
+# systemctl waits for READY=1 (Type=notify), which tcpstat sends once the
+# first sample is in the file: that file is older than the unit's start.
+C systemctl restart tcpstat.service
+# usec_of TIME: microseconds since the epoch of a date(1)-readable time
+usec_of() { date -u -d "$1" +%s%6N; }
+active_at=$(usec_of "$(C systemctl show -p ActiveEnterTimestamp --value --timestamp=us+utc tcpstat.service |
+	cut -d' ' -f2-)")
+written_at=$(usec_of "$(C stat -c %y /run/tcpstat/tcpstat.prom)")
+if [ -n "$active_at" ] && [ -n "$written_at" ] && [ "$written_at" -le "$active_at" ]; then
+	ok "Type=notify: the first file was written $((active_at - written_at)) us before the unit became active"
+else
+	not_ok "Type=notify: the first file was written before the unit became active" \
+		"written ${written_at:-?} us, active ${active_at:-?} us"
+fi
+check "the drop-in's WatchdogSec=3s is in force" [ "$(prop tcpstat.service WatchdogUSec)" = 3s ]
+pid=$(prop tcpstat.service MainPID)
+restarted() { [ "$(prop tcpstat.service NRestarts)" != 0 ] || [ "$(prop tcpstat.service MainPID)" != "$pid" ]; }
+# 8 s without a sample (the next one is due at 10 s): only the pings
+# between samples keep it alive.
+if ! wait_for 8 restarted && active tcpstat.service; then
+	ok "watchdog: 8 s without a sample (interval 10 s), the same process, no restart: it pings between samples"
+else
+	not_ok "watchdog: the idle reporter is kept alive by its pings" \
+		"NRestarts $(prop tcpstat.service NRestarts), MainPID $pid -> $(prop tcpstat.service MainPID)" \
+		"$(C journalctl -q -u tcpstat.service -n 5 --no-pager 2>&1)"
+fi
+# A hung reporter: SIGSTOP. The last ping was at most 1.5 s ago.
+t0=$(date +%s%N)
+C sh -c "kill -STOP $pid"
+by_watchdog() { [ "$(prop tcpstat.service Result)" = watchdog ]; }
+if wait_for 10 by_watchdog; then
+	t1=$(date +%s%N)
+	ok "watchdog: SIGSTOP'ed, it is killed with Result=watchdog after $(((t1 - t0) / 1000000)) ms (WatchdogSec=3s)"
+else
+	not_ok "watchdog: SIGSTOP'ed, it is killed with Result=watchdog within 10 s" \
+		"Result $(prop tcpstat.service Result), state $(prop tcpstat.service ActiveState)"
+fi
+check "the journal says so: \"Watchdog timeout\"" \
+	sh -c "nsenter -t $leader -m -u -i -n -p -- journalctl -q -u tcpstat.service --no-pager | grep -q 'Watchdog timeout'"
+again() {
+	active tcpstat.service && [ "$(prop tcpstat.service NRestarts)" = 1 ] &&
+		[ "$(prop tcpstat.service MainPID)" != "$pid" ]
+}
+if wait_for 20 again; then
+	t2=$(date +%s%N)
+	ok "watchdog: Restart= starts it again (NRestarts 1, a new process) after $(((t2 - t0) / 1000000)) ms (RestartSec=4s)"
+else
+	not_ok "watchdog: Restart= starts it again" "NRestarts $(prop tcpstat.service NRestarts)," \
+		"state $(prop tcpstat.service ActiveState), MainPID $(prop tcpstat.service MainPID)"
+fi
+C rm -f /run/systemd/system/tcpstat.service.d/watchdog.conf
+C systemctl daemon-reload
+C systemctl restart tcpstat.service
 
 # The sandbox lets the file backends read /proc/net too (the module's
 # file lives there; this container cannot load a module, so procfs
@@ -240,6 +338,51 @@ else
 	C systemctl daemon-reload
 fi
 
-C systemd-analyze security tcpstat.service 2>/dev/null |
-	sed -n 's/^.*Overall exposure level/# systemd-analyze security: overall exposure level/p'
+# ---- tcpstat-listen.service: the same counts on port 9977 ----
+check "tcpstat-listen.service is installed disabled" \
+	[ "$(C systemctl is-enabled tcpstat-listen.service 2>/dev/null)" = disabled ]
+# What the package's postinst runs: it starts no disabled unit.
+C deb-systemd-invoke start tcpstat-listen.service >/dev/null 2>&1
+check "the postinst's deb-systemd-invoke start leaves it stopped" \
+	[ "$(prop tcpstat-listen.service ActiveState)" = inactive ]
+# Enabled as an operator would (here until the next boot only): a unit
+# that nothing refers to is unloaded as soon as it stops, and systemctl
+# show then knows nothing of how its process ended.
+C systemctl enable --runtime --now tcpstat-listen.service 2>/dev/null
+check "systemctl enable --now tcpstat-listen: active" active tcpstat-listen.service
+check "tcpstat-listen.service: Type=notify, NotifyAccess=main, WatchdogSec=2min" \
+	notify_unit tcpstat-listen.service
+check "tcpstat-listen.service: its status came through the notify socket (\"$(prop tcpstat-listen.service StatusText)\")" \
+	[ "$(prop tcpstat-listen.service StatusText)" = "serving /metrics on port 9977" ]
+check "tcpstat.service runs next to it" active tcpstat.service
+lscrape() { nsenter -t "$leader" -n curl -fsS --max-time 5 "$@"; }
+# Dual stack: the scrape's own connection is there, an IPv4 client and
+# (accepted by the [::] listener) an IPv6 server side, both ESTABLISHED.
+served_listen=no
+for _ in 1 2 3 4 5; do
+	nsenter -t "$leader" -n bash -c "$(declare -f ss_rows); ss_rows" >"$tmp/lbase.view"
+	lscrape http://127.0.0.1:9977/metrics >"$tmp/lscrape" 2>"$tmp/lscrape.err" || continue
+	awk '{ $2 += 1; print }' "$tmp/lbase.view" >"$tmp/lwant.view"
+	prom_to_rows <"$tmp/lscrape" >"$tmp/lgot.view"
+	cmp -s "$tmp/lgot.view" "$tmp/lwant.view" && served_listen=yes && break
+done
+if [ "$served_listen" = yes ]; then
+	ok "GET http://127.0.0.1:9977/metrics: the kernel's view plus the scrape's connection"
+else
+	not_ok "GET http://127.0.0.1:9977/metrics: the kernel's view plus the scrape's connection" \
+		"got:  $(tr '\n' ' ' <"$tmp/lgot.view" 2>/dev/null)" "want: $(tr '\n' ' ' <"$tmp/lwant.view" 2>/dev/null)" \
+		"$(cat "$tmp/lscrape.err" 2>/dev/null)"
+fi
+check "the scrape says tcpstat_up 1" grep -qx 'tcpstat_up 1' "$tmp/lscrape"
+check "and answers on [::1]:9977 too" sh -c "nsenter -t $leader -n curl -fsS --max-time 5 'http://[::1]:9977/metrics' | grep -qx 'tcpstat_up 1'"
+C systemctl stop tcpstat-listen.service
+stopped_clean "systemctl stop tcpstat-listen: inactive, Result=success, tcpstat exited 0" tcpstat-listen.service
+check "the port is closed" sh -c "! nsenter -t $leader -n curl -fsS --max-time 5 -o /dev/null http://127.0.0.1:9977/metrics 2>/dev/null"
+check "tcpstat.service still runs" active tcpstat.service
+C systemctl disable --runtime tcpstat-listen.service 2>/dev/null
+
+for u in tcpstat.service tcpstat-listen.service; do
+	C systemd-analyze security "$u" 2>/dev/null |
+		sed -n 's/^.*Overall exposure level/# systemd-analyze security: overall exposure level/p'
+done
 finish

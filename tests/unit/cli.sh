@@ -533,6 +533,78 @@ else
 	not_ok "prometheus: a count above 2^63-1" "status $rc" "$(cat "$tmp/err")"
 fi
 
+# ---- --counters: the namespace's counters from net/snmp and net/netstat ----
+
+# set_field FILE SECTION FIELD VALUE: the value of FIELD in the pair of
+# lines headed "SECTION:", found by its name in the header
+set_field() {
+	awk -v sec="$2:" -v f="$3" -v v="$4" '
+		$1 == sec && !hdr { for (i = 2; i <= NF; i++) if ($i == f) col = i; hdr = 1; print; next }
+		$1 == sec && hdr && col { $col = v; col = 0 }
+		{ print }' "$1" >"$1.new" && mv "$1.new" "$1"
+}
+
+# a tree with proc-basic's sockets and 6.12's MIB files, every counter a
+# value of its own (so a column taken by position instead of name shows)
+C=$tmp/proc-counters
+mkdir -p "$C/net"
+cp "$B/net/tcp" "$B/net/tcp6" "$B/net/tcpstat_data" "$FIX/proc-counters-6.12/net/snmp" \
+	"$FIX/proc-counters-6.12/net/netstat" "$C/net/"
+n=101
+for f in ActiveOpens PassiveOpens AttemptFails EstabResets RetransSegs; do
+	set_field "$C/net/snmp" Tcp "$f" $n
+	n=$((n + 1))
+done
+set_field "$C/net/netstat" TcpExt ListenOverflows 106
+set_field "$C/net/netstat" TcpExt ListenDrops 18446744073709551615
+set_field "$C/net/snmp" Tcp CurrEstab 999 # read for the VM's cross-check, not printed
+COUNTERS='"counters":{"active_opens":101,"passive_opens":102,"attempt_fails":103,"estab_resets":104,"retrans_segs":105,"listen_overflows":106,"listen_drops":18446744073709551615}'
+sed "s/,\"up\":/,$COUNTERS,\"up\":/" "$EXP/basic.json" >"$tmp/counters.json"
+for b in kmod procfs; do
+	expect_output "$b --counters: json, after the states" "$tmp/counters.json" \
+		--proc "$C" --backend "$b" --counters
+done
+run --proc "$C" --backend kmod --counters --format prometheus
+want_prom=$(printf '%s\n' "tcpstat_active_opens_total 101" "tcpstat_passive_opens_total 102" \
+	"tcpstat_attempt_fails_total 103" "tcpstat_estab_resets_total 104" "tcpstat_retrans_segs_total 105" \
+	"tcpstat_listen_overflows_total 106" "tcpstat_listen_drops_total 18446744073709551615")
+if [ "$rc" -eq 0 ] && [ "$(grep '^tcpstat_[a-z_]*_total ' "$tmp/out")" = "$want_prom" ] &&
+   [ "$(grep -c '^# TYPE tcpstat_[a-z_]*_total counter$' "$tmp/out")" -eq 7 ] &&
+   { ! command -v promtool >/dev/null 2>&1 || promtool check metrics <"$tmp/out" >/dev/null 2>&1; }; then
+	ok "--counters: prometheus counters tcpstat_*_total (TYPE counter), promtool clean"
+else
+	not_ok "--counters: prometheus counters" "status $rc" "$(grep _total "$tmp/out")" "$(cat "$tmp/err")"
+fi
+# Influx integers stop at 2^63-1: a counter above is the source's error, never wrapped
+expect_error "--counters: influx refuses a counter above 2^63-1" 3 \
+	"tcpstat: $C/net/tcpstat_data: ListenDrops: 18446744073709551615 does not fit an Influx integer (at most 9223372036854775807)" \
+	--proc "$C" --backend kmod --counters --format influx
+set_field "$C/net/netstat" TcpExt ListenDrops 107
+run --proc "$C" --backend procfs --counters --format influx --tag host=fixture
+if [ "$rc" -eq 0 ] && grep -qx 'tcpstat_counters,host=fixture active_opens=101i,passive_opens=102i,attempt_fails=103i,estab_resets=104i,retrans_segs=105i,listen_overflows=106i,listen_drops=107i [0-9]\{19\}' "$tmp/out" &&
+   [ "$(sed -n 3p "$tmp/out" | cut -c1-16)" = tcpstat_counters ]; then
+	ok "--counters: influx tcpstat_counters line after the families"
+else
+	not_ok "--counters: influx tcpstat_counters line" "status $rc" "$(cat "$tmp/out" "$tmp/err")"
+fi
+# without the files, or with one the parser refuses: a source error naming it
+rm "$C/net/snmp"
+expect_error "--counters: no net/snmp" 3 "tcpstat: $C/net/snmp: No such file or directory" \
+	--proc "$C" --backend procfs --counters
+expect_error "--counters: no net/snmp, auto: the start fails" 3 "tcpstat: $C/net/snmp: No such file or directory" \
+	--proc "$C" --counters
+cp "$FIX/proc-counters-6.12/net/snmp" "$C/net/snmp"
+sed -i '/^TcpExt: [0-9]/s/ [0-9]*$//' "$C/net/netstat"
+tcpext=$(grep -n '^TcpExt: [0-9]' "$C/net/netstat" | cut -d: -f1)
+run --proc "$C" --backend kmod --counters --output "$tmp/counters.out"
+if [ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] &&
+   grep -qx "tcpstat: $C/net/netstat:$tcpext: TcpExt: [0-9]* names on line $((tcpext - 1)) but [0-9]* values" "$tmp/err" &&
+   [ "$(norm "$tmp/counters.out")" = '{"up":0,"sample_duration_seconds":0,"build_info":{"version":"'"$VERSION"'","backend":"kmod"}}' ]; then
+	ok "--counters: a short TcpExt line: exit 3 naming the line; --output says up 0"
+else
+	not_ok "--counters: a short TcpExt line" "status $rc" "$(cat "$tmp/err")" "$(cat "$tmp/counters.out")"
+fi
+
 # ---- a big /proc/net/tcp: many 256 KiB reads, lines split across them ----
 
 mkdir -p "$tmp/big/net"
@@ -592,6 +664,35 @@ expect_usage "an ambiguous abbreviation names the candidates" \
 expect_usage "an unknown short option" "tcpstat: unknown option '-x'" -x
 expect_usage "tag version reserved (tcpstat_build_info)" "tcpstat: --tag 'version=1': key \"version\" is reserved" --tag version=1
 expect_usage "tag backend reserved (tcpstat_build_info)" "tcpstat: --tag 'backend=x': key \"backend\" is reserved" --tag backend=x
+for k in container_id pod_uid runtime unit; do
+	expect_usage "tag $k reserved (--all-netns)" "tcpstat: --tag '$k=x': key \"$k\" is reserved" --tag "$k=x"
+done
+# --listen: each scrape takes its own sample, as Prometheus text or OpenMetrics
+expect_usage "listen with interval" \
+	"tcpstat: --listen cannot be used with --interval (each scrape takes its own sample)" \
+	--listen 9100 --interval 1
+expect_usage "listen with output" \
+	"tcpstat: --listen cannot be used with --output (the samples go to the scrapers)" \
+	--listen 9100 --output "$tmp/x"
+expect_usage "listen with push" "tcpstat: --listen cannot be used with --push (run one tcpstat for each)" \
+	--push http://127.0.0.1:1/ --listen 9100
+expect_usage "listen with json" \
+	"tcpstat: --listen serves Prometheus text or OpenMetrics: --format json cannot be used with it" \
+	--format json --listen 9100
+expect_usage "listen with influx" \
+	"tcpstat: --listen serves Prometheus text or OpenMetrics: --format influx cannot be used with it" \
+	--listen 9100 --format influx
+expect_usage "listen: a port out of range" \
+	"tcpstat: --listen 127.0.0.1:65536: the port must be a number from 0 to 65535" --listen 127.0.0.1:65536
+expect_usage "listen: a name, not an address" \
+	"tcpstat: --listen localhost:9100: \"localhost\" is not an IPv4 address" --listen localhost:9100
+expect_usage "listen: IPv6 without brackets" \
+	"tcpstat: --listen ::1:9100: an IPv6 address goes in brackets, [ADDR]:PORT" --listen ::1:9100
+expect_usage "push: not http" "tcpstat: --push ftp://example.org/: only http:// and https:// URLs" \
+	--push ftp://example.org/
+expect_usage "push: not a URL" "tcpstat: --push http://: " --push http://
+expect_usage "push with output" "tcpstat: --push cannot be used with --output (run one tcpstat for each)" \
+	--push http://127.0.0.1:1/ --output "$tmp/x"
 
 # every usage error: exactly one line naming the problem, then the hint
 for args in "--po" "--ports=1" "-x" "--format" "--frobnicate" "--count 3" "--tag dc"; do
@@ -634,6 +735,19 @@ else
 	not_ok "--help" "status $rc"
 fi
 cp "$tmp/out" "$tmp/help"
+# Every option --help lists is in tcpstat(8) (written \-\-NAME there)
+# and in the README.
+missing=
+for o in $(grep -Eo '^  (-h, )?--[a-z-]+' "$tmp/help" | grep -Eo -- '--[a-z-]+'); do
+	m=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
+	grep -Eq -- "$m([^a-z-]|\$)" "$TOP/man/tcpstat.8" || missing="$missing man:$o"
+	grep -Eq -- "$o([^a-z-]|\$)" "$TOP/README.md" || missing="$missing README:$o"
+done
+if [ -z "$missing" ] && [ "$(grep -Ec '^  (-h, )?--[a-z-]+' "$tmp/help")" -ge 19 ]; then
+	ok "every option of --help is in tcpstat(8) and the README"
+else
+	not_ok "every option of --help is in tcpstat(8) and the README" "missing:$missing"
+fi
 run -h
 if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/help" && [ ! -s "$tmp/err" ]; then
 	ok "-h: the usage on stdout, exit 0"
@@ -862,6 +976,27 @@ if [ "$alive" -eq 1 ] && [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/hup.out")" -gt $((
 	ok "SIGHUP is ignored: the stream goes on, SIGTERM then ends it with 0"
 else
 	not_ok "SIGHUP is ignored" "alive $alive, status $rc, lines $before -> $(wc -l <"$tmp/hup.out")" "$(cat "$tmp/hup.err")"
+fi
+
+# Under a systemd whose notify socket is gone: each failed sd_notify is
+# said once, the watchdog's too (the loop retries it at every wake), and
+# the stream goes on. $$ of the shell is tcpstat's pid after exec, as
+# systemd's $WATCHDOG_PID names the main process.
+NOTIFY_SOCKET=$tmp/no-such-dir/notify WATCHDOG_USEC=100000 \
+	timeout 60 sh -c 'export WATCHDOG_PID=$$; exec "$@"' sh \
+	"$TCPSTAT" --proc "$B" --backend kmod --interval 0.02 --count 50 \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+sdn="to $tmp/no-such-dir/notify: No such file or directory"
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 50 ] &&
+   [ "$(grep -c "^tcpstat: sd_notify WATCHDOG=1 $sdn\$" "$tmp/err")" -eq 1 ] &&
+   [ "$(grep -c "^tcpstat: sd_notify STATUS=sampling $sdn\$" "$tmp/err")" -eq 1 ] &&
+   [ "$(grep -c "^tcpstat: sd_notify STOPPING=1 $sdn\$" "$tmp/err")" -eq 1 ] &&
+   [ "$(grep -vc 'fell behind' "$tmp/err")" -eq 3 ]; then
+	ok "systemd's notify socket gone: READY, WATCHDOG and STOPPING failures said once each, 50 samples all the same"
+else
+	not_ok "systemd's notify socket gone: each sd_notify failure said once" "status $rc" \
+		"samples $(wc -l <"$tmp/out")" "$(sort "$tmp/err" | uniq -c | head -n 5)"
 fi
 
 run --proc "$FIX/proc-empty" --backend kmod --interval 0.02 --count 3

@@ -615,6 +615,201 @@ static void test_influx_netns(void **state)
 	expect_sample(&o, &s, "tcpstat_sample,backend=none,host=web1 up=1i,duration_seconds=0 1795428000123456789\n");
 }
 
+/* ---- --counters, and the container identity of --all-netns ---- */
+
+static const struct tcp_counters counters_fixture = { .v = { 11, 22, 33, 44, 55, 66, 77 } };
+
+#define JSON_COUNTERS "\"counters\":{\"active_opens\":11,\"passive_opens\":22,\"attempt_fails\":33,\"estab_resets\":44,\"retrans_segs\":55,\"listen_overflows\":66,\"listen_drops\":77}"
+
+/* The seven counter families: @fam(name) the name HELP and TYPE give, @l the labels and @v0.. the values. */
+#define HELP_AO "TCP connections opened actively (SYN_SENT from CLOSED), Tcp: ActiveOpens of /proc/net/snmp."
+#define HELP_PO "TCP connections opened passively (SYN_RECV from LISTEN), Tcp: PassiveOpens of /proc/net/snmp."
+#define HELP_AF "TCP connection attempts that failed (SYN_SENT or SYN_RECV to CLOSED, SYN_RECV to LISTEN), Tcp: AttemptFails of /proc/net/snmp."
+#define HELP_ER "TCP connections reset in ESTABLISHED or CLOSE_WAIT, Tcp: EstabResets of /proc/net/snmp."
+#define HELP_RS "TCP segments retransmitted, Tcp: RetransSegs of /proc/net/snmp."
+#define HELP_LO "Connections a listener could not take because its accept queue was full, TcpExt: ListenOverflows of /proc/net/netstat."
+#define HELP_LD "Connection requests dropped at a listener for any reason (overflows included), TcpExt: ListenDrops of /proc/net/netstat."
+#define PROM_COUNTER(name, sfx, help, lines) \
+	"# HELP tcpstat_" name sfx " " help "\n# TYPE tcpstat_" name sfx " counter\n" lines
+#define PROM_COUNTERS(sfx, l, a, b, c, d, e, f, g) \
+	PROM_COUNTER("active_opens", sfx, HELP_AO, "tcpstat_active_opens_total" l " " a "\n") \
+	PROM_COUNTER("passive_opens", sfx, HELP_PO, "tcpstat_passive_opens_total" l " " b "\n") \
+	PROM_COUNTER("attempt_fails", sfx, HELP_AF, "tcpstat_attempt_fails_total" l " " c "\n") \
+	PROM_COUNTER("estab_resets", sfx, HELP_ER, "tcpstat_estab_resets_total" l " " d "\n") \
+	PROM_COUNTER("retrans_segs", sfx, HELP_RS, "tcpstat_retrans_segs_total" l " " e "\n") \
+	PROM_COUNTER("listen_overflows", sfx, HELP_LO, "tcpstat_listen_overflows_total" l " " f "\n") \
+	PROM_COUNTER("listen_drops", sfx, HELP_LD, "tcpstat_listen_drops_total" l " " g "\n")
+
+static void test_json_counters(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .host = "web1" };
+	struct sample s = counts_fixture();
+	struct port_row r = { .port = 80, .listeners = 1, .n = { [9] = 1 } };
+
+	(void)state;
+	s.has_counters = true;
+	s.counters = counters_fixture;
+	expect_sample(&o, &s, "{" TOTALS "," JSON_COUNTERS JSON_SELF "}\n");
+	/* after the families, before the ports */
+	o.family = true;
+	o.ports = true;
+	s.ports.row = &r;
+	s.ports.n = 1;
+	s.ports.backlog_known = false;
+	expect_sample(&o, &s, "{" TOTALS ",\"ipv4\":" V4 ",\"ipv6\":" V6 "," JSON_COUNTERS
+		      ",\"ports\":[{\"port\":80,\"listeners\":1,\"accept_queue\":0,\"backlog\":null,"
+		      "\"fullest_queue\":null,\"fullest_backlog\":null,\"saturated\":null,\"states\":"
+		      "{\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0}}]"
+		      JSON_SELF "}\n");
+	/* a failed sample has no counters either */
+	s.failed = true;
+	expect_sample(&o, &s, "{\"up\":0,\"sample_duration_seconds\":0,\"build_info\":{\"version\":\"\",\"backend\":\"none\"}}\n");
+}
+
+static void test_prometheus_counters(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS };
+	struct sample s = counts_fixture();
+
+	(void)state;
+	s.has_counters = true;
+	s.counters = counters_fixture;
+	/* 0.0.4: the family is named as its sample */
+	expect_sample(&o, &s, PROM_HEAD PROM_V4V6
+		      PROM_COUNTERS("_total", "", "11", "22", "33", "44", "55", "66", "77")
+		      PROM_SELF("", ""));
+	/* OpenMetrics: the family without "_total", the sample with it */
+	o.openmetrics = true;
+	expect_sample(&o, &s, PROM_HEAD PROM_V4V6
+		      PROM_COUNTERS("", "", "11", "22", "33", "44", "55", "66", "77")
+		      PROM_SELF("", ""));
+	/* the host label */
+	o.openmetrics = false;
+	o.meta = true;
+	o.host = "web1";
+	s.counters.v[TCPC_LISTEN_DROPS] = UINT64_MAX;
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		assert_int_equal(format_sample(&sb, &o, &s, &now), 0);
+		assert_contains(sb.data, "tcpstat_connections{family=\"ipv6\",state=\"closing\",host=\"web1\"} 0\n"
+				PROM_COUNTERS("_total", "{host=\"web1\"}", "11", "22", "33", "44", "55", "66",
+					      "18446744073709551615")
+				PROM_SELF("{host=\"web1\"}", ",host=\"web1\""));
+		sb_free(&sb);
+	}
+	s.failed = true;
+	expect_sample(&o, &s, PROM_SELF_UP("{host=\"web1\"}", ",host=\"web1\"", "0"));
+}
+
+static void test_influx_counters(void **state)
+{
+	static const struct tcpstat_tag tags[] = { { "dc", "fra1" } };
+	struct format_opts o = { .format = TCPSTAT_FMT_INFLUX, .host = "web1",
+				 .tags = tags, .ntags = 1 };
+	struct sample s = counts_fixture();
+
+	(void)state;
+	s.has_counters = true;
+	s.counters = counters_fixture;
+	expect_sample(&o, &s,
+		      "tcpstat,family=ipv4,host=web1,dc=fra1 established=6i,syn_sent=1i,syn_recv=1i,fin_wait1=1i,fin_wait2=1i,time_wait=0i,close=1i,close_wait=1i,last_ack=1i,listen=2i,closing=1i 1795428000123456789\n"
+		      "tcpstat,family=ipv6,host=web1,dc=fra1 established=94i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=1i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_counters,host=web1,dc=fra1 active_opens=11i,passive_opens=22i,attempt_fails=33i,estab_resets=44i,retrans_segs=55i,listen_overflows=66i,listen_drops=77i 1795428000123456789\n"
+		      "tcpstat_sample,backend=none,host=web1,dc=fra1 up=1i,duration_seconds=0 1795428000123456789\n");
+}
+
+/* Two namespaces: a Kubernetes pod's with its counters, a service's gone before they were read. */
+static const struct cgroup_id pod_id = {
+	.runtime = CGID_RT_CONTAINERD,
+	.container_id = "3f1c9e2b7a4d5c6e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a",
+	.pod_uid = "0b7632a2-a56e-4278-987a-22de18008dbe",
+};
+static const struct cgroup_id unit_id = { .runtime = CGID_RT_SYSTEMD, .unit = "web.service" };
+
+static struct netns_row id_rows[] = {
+	{ .inode = 4026532301, .name = "pod", .id = &pod_id, .has_counters = true,
+	  .counters = { .v = { 11, 22, 33, 44, 55, 66, 77 } },
+	  .c = { .n = { [TCPSTAT_FAM_IPV4] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 } } } },
+	{ .inode = 4026532400, .id = &unit_id,
+	  .c = { .n = { [TCPSTAT_FAM_IPV6] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0 } } } },
+};
+
+static struct sample id_fixture(void)
+{
+	struct sample s = { .netns = { .row = id_rows, .n = 2, .cap = 2 } };
+
+	return s;
+}
+
+#define POD_ID "3f1c9e2b7a4d5c6e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a"
+#define POD_UID "0b7632a2-a56e-4278-987a-22de18008dbe"
+
+static void test_json_identity(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_JSON, .all_netns = true };
+	struct sample s = id_fixture();
+
+	(void)state;
+	expect_sample(&o, &s, "{\"netns\":[{\"inode\":4026532301,\"name\":\"pod\","
+		      "\"container_id\":\"" POD_ID "\",\"pod_uid\":\"" POD_UID "\",\"runtime\":\"containerd\","
+		      "\"ESTABLISHED\":1,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":1,\"CLOSING\":0,"
+		      JSON_COUNTERS "},"
+		      "{\"inode\":4026532400,\"runtime\":\"systemd\",\"unit\":\"web.service\","
+		      "\"ESTABLISHED\":0,\"SYN_SENT\":0,\"SYN_RECV\":0,\"FIN_WAIT1\":0,\"FIN_WAIT2\":0,\"TIME_WAIT\":0,\"CLOSE\":0,\"CLOSE_WAIT\":0,\"LAST_ACK\":0,\"LISTEN\":2,\"CLOSING\":0}]"
+		      JSON_SELF "}\n");
+}
+
+#define POD_LABELS "netns=\"4026532301\",netns_name=\"pod\",container_id=\"" POD_ID "\",pod_uid=\"" POD_UID "\",runtime=\"containerd\""
+#define UNIT_LABELS "netns=\"4026532400\",netns_name=\"\",runtime=\"systemd\",unit=\"web.service\""
+
+static void test_prometheus_identity(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_PROMETHEUS, .all_netns = true,
+				 .openmetrics = true };
+	struct sample s = id_fixture();
+
+	(void)state;
+	/* a counter family holds only the namespaces that have counters */
+	expect_sample(&o, &s,
+		      "# HELP tcpstat_connections TCP connections by network namespace, address family and state.\n"
+		      "# TYPE tcpstat_connections gauge\n"
+		      NS_STATES(POD_LABELS, "ipv4", "1", "0", "0", "0", "0", "0", "0", "0", "0", "1", "0", "")
+		      NS_STATES(POD_LABELS, "ipv6", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "")
+		      NS_STATES(UNIT_LABELS, "ipv4", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "")
+		      NS_STATES(UNIT_LABELS, "ipv6", "0", "0", "0", "0", "0", "0", "0", "0", "0", "2", "0", "")
+		      PROM_COUNTERS("", "{" POD_LABELS "}", "11", "22", "33", "44", "55", "66", "77")
+		      PROM_SELF("", ""));
+	/* none has counters: no counter family */
+	id_rows[0].has_counters = false;
+	s = id_fixture();
+	o.openmetrics = false;
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		assert_int_equal(format_sample(&sb, &o, &s, &now), 0);
+		assert_null(strstr(sb.data, "_total"));
+		assert_non_null(strstr(sb.data, "tcpstat_connections{" UNIT_LABELS ",family=\"ipv6\",state=\"listen\"} 2\n"));
+		sb_free(&sb);
+	}
+	id_rows[0].has_counters = true;
+}
+
+static void test_influx_identity(void **state)
+{
+	struct format_opts o = { .format = TCPSTAT_FMT_INFLUX, .all_netns = true, .host = "web1" };
+	struct sample s = id_fixture();
+
+	(void)state;
+	expect_sample(&o, &s,
+		      "tcpstat,netns=4026532301,netns_name=pod,container_id=" POD_ID ",pod_uid=" POD_UID ",runtime=containerd,family=ipv4,host=web1 established=1i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=1i,closing=0i 1795428000123456789\n"
+		      "tcpstat,netns=4026532301,netns_name=pod,container_id=" POD_ID ",pod_uid=" POD_UID ",runtime=containerd,family=ipv6,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=0i,closing=0i 1795428000123456789\n"
+		      "tcpstat_counters,netns=4026532301,netns_name=pod,container_id=" POD_ID ",pod_uid=" POD_UID ",runtime=containerd,host=web1 active_opens=11i,passive_opens=22i,attempt_fails=33i,estab_resets=44i,retrans_segs=55i,listen_overflows=66i,listen_drops=77i 1795428000123456789\n"
+		      "tcpstat,netns=4026532400,runtime=systemd,unit=web.service,family=ipv4,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=0i,closing=0i 1795428000123456789\n"
+		      "tcpstat,netns=4026532400,runtime=systemd,unit=web.service,family=ipv6,host=web1 established=0i,syn_sent=0i,syn_recv=0i,fin_wait1=0i,fin_wait2=0i,time_wait=0i,close=0i,close_wait=0i,last_ack=0i,listen=2i,closing=0i 1795428000123456789\n"
+		      "tcpstat_sample,backend=none,host=web1 up=1i,duration_seconds=0 1795428000123456789\n");
+}
+
 /* ---- self-metrics: every format, a sample read and a failed one ---- */
 
 static void test_self_metrics(void **state)
@@ -718,6 +913,21 @@ static void test_sample_check(void **state)
 	assert_int_equal(sample_check(&s, false, why, sizeof(why)), 0);
 	assert_int_equal(sample_check(&s, true, why, sizeof(why)), -1);
 	assert_string_equal(why, "port 80: 9223372036854775808 does not fit an Influx integer (at most 9223372036854775807)");
+
+	/* a counter: only Influx has a limit below 2^64 */
+	s = counts_fixture();
+	s.has_counters = true;
+	s.counters.v[TCPC_RETRANS_SEGS] = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(sample_check(&s, false, why, sizeof(why)), 0);
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), -1);
+	assert_string_equal(why, "RetransSegs: 9223372036854775808 does not fit an Influx integer (at most 9223372036854775807)");
+	s.has_counters = false; /* none read: nothing to check */
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), 0);
+	s = id_fixture();
+	id_rows[0].counters.v[TCPC_LISTEN_DROPS] = UINT64_MAX;
+	assert_int_equal(sample_check(&s, true, why, sizeof(why)), -1);
+	assert_string_equal(why, "netns 4026532301: ListenDrops: 18446744073709551615 does not fit an Influx integer (at most 9223372036854775807)");
+	id_rows[0].counters.v[TCPC_LISTEN_DROPS] = 77;
 }
 
 static void test_format_double(void **state)
@@ -777,6 +987,12 @@ int main(void)
 		cmocka_unit_test(test_json_netns),
 		cmocka_unit_test(test_prometheus_netns),
 		cmocka_unit_test(test_influx_netns),
+		cmocka_unit_test(test_json_counters),
+		cmocka_unit_test(test_prometheus_counters),
+		cmocka_unit_test(test_influx_counters),
+		cmocka_unit_test(test_json_identity),
+		cmocka_unit_test(test_prometheus_identity),
+		cmocka_unit_test(test_influx_identity),
 		cmocka_unit_test(test_self_metrics),
 		cmocka_unit_test(test_sample_check),
 		cmocka_unit_test(test_format_double),

@@ -166,7 +166,7 @@ struct counter {
 	struct tcpstat_counts c;
 };
 
-static int count_cb(void *ctx, struct tcpstat_counts *c, struct tcpstat_err *e)
+static int count_cb(void *ctx, struct netns_row *row, struct tcpstat_err *e)
 {
 	struct counter *k = ctx;
 
@@ -175,7 +175,9 @@ static int count_cb(void *ctx, struct tcpstat_counts *c, struct tcpstat_err *e)
 		tcpstat_err_set(e, "netlink: it broke");
 		return -1;
 	}
-	*c = k->c;
+	row->c = k->c;
+	row->has_counters = true;
+	row->counters.v[TCPC_LISTEN_DROPS] = row->inode;
 	return 0;
 }
 
@@ -214,6 +216,9 @@ static void test_each(void **state)
 	assert_int_equal(out.row[0].inode, self_ino);
 	assert_null(out.row[0].name);
 	assert_int_equal(out.row[0].c.n[TCPSTAT_FAM_IPV6][0], 7);
+	/* what else the callback read there is kept, with the inode it was given */
+	assert_true(out.row[0].has_counters);
+	assert_int_equal(out.row[0].counters.v[TCPC_LISTEN_DROPS], self_ino);
 	/* still in our own namespace */
 	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
 	assert_int_equal(st.st_ino, self_ino);
@@ -238,12 +243,85 @@ static void test_each(void **state)
 	free(out.row);
 }
 
+static int visit_cb(void *ctx, struct tcpstat_err *e)
+{
+	struct counter *k = ctx;
+
+	k->calls++;
+	if (k->fail) {
+		tcpstat_err_set(e, "snmp: it broke");
+		return -1;
+	}
+	return 0;
+}
+
+static void test_visit(void **state)
+{
+	struct netns_names nn = { .n = 0 };
+	uint32_t me = (uint32_t)getpid();
+	struct nsref r[4] = {
+		{ .inode = 5, .pid = 999999 },
+		/* a name from an earlier sample's list, which has none now */
+		{ .inode = self_ino, .pid = 0, .idx = 3 },
+		{ .inode = self_ino, .pid = 999999 },	/* gone */
+		{ .inode = self_ino, .pid = me },
+	};
+	struct nsrefs refs = { .ref = r, .n = 4, .cap = 4 };
+	struct counter k = { 0 };
+	struct tcpstat_err e;
+	struct stat st;
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret;
+	char want[64];
+
+	(void)state;
+	assert_true(self >= 0);
+	/* the processes of a namespace, names passed over */
+	assert_int_equal(nsrefs_pid(&refs, self_ino, 0), 999999);
+	assert_int_equal(nsrefs_pid(&refs, self_ino, 1), me);
+	assert_int_equal(nsrefs_pid(&refs, self_ino, 2), 0);
+	assert_int_equal(nsrefs_pid(&refs, 5, 0), 999999);
+	assert_int_equal(nsrefs_pid(&refs, 6, 0), 0);
+
+	/* no file of the namespace is left, or none was known: 0, nothing called */
+	assert_int_equal(netns_visit("/proc", &nn, &refs, self, 5, visit_cb, &k, &e), 0);
+	assert_int_equal(netns_visit("/proc", &nn, &refs, self, 6, visit_cb, &k, &e), 0);
+	assert_int_equal(k.calls, 0);
+
+	ret = netns_visit("/proc", &nn, &refs, self, self_ino, visit_cb, &k, &e);
+	if (geteuid() != 0) {
+		assert_int_equal(ret, NETNS_ERROR);
+		assert_contains(e.msg, "CAP_SYS_ADMIN");
+		assert_int_equal(k.calls, 0);
+		close(self);
+		skip();
+	}
+	assert_int_equal(ret, 1);
+	assert_int_equal(k.calls, 1);
+	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+	assert_int_equal(st.st_ino, self_ino);
+
+	/* what fails inside names the namespace and the file that entered it */
+	k.fail = 1;
+	assert_int_equal(netns_visit("/proc", &nn, &refs, self, self_ino, visit_cb, &k, &e),
+			 NETNS_ERROR);
+	snprintf(want, sizeof(want), "(/proc/%u/ns/net): snmp: it broke", me);
+	assert_contains(e.msg, want);
+
+	/* no way back: fatal */
+	k.fail = 0;
+	assert_int_equal(netns_visit("/proc", &nn, &refs, -1, self_ino, visit_cb, &k, &e),
+			 NETNS_FATAL);
+	assert_contains(e.msg, "setns back to the original network namespace");
+	close(self);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_enumerate),
 		cmocka_unit_test(test_each),
+		cmocka_unit_test(test_visit),
 	};
 
 	return cmocka_run_group_tests_name("netns", tests, setup, teardown);

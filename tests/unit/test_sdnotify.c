@@ -144,6 +144,61 @@ static void test_watchdog(void **state)
 	sock_close(&ns);
 }
 
+/*
+ * Before a sample: WATCHDOG=1 once a second has passed since the last
+ * ping (half the interval if that is less), so a sample may last up to
+ * WatchdogSec= minus a second, whatever the sampling interval.
+ */
+static void test_watchdog_before(void **state)
+{
+	struct timespec t = { 50, 0 };
+	struct notify_sock ns;
+	struct tcpstat_err e;
+	struct sdnotify s;
+
+	(void)state;
+	sock_open(&ns);
+	set_watchdog("10000000", getpid());
+	assert_int_equal(sdnotify_init(&s, &e), 0);
+	/* none sent yet: now */
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), 0);
+	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
+	/* 0.9 s later: not yet */
+	later(&t, 900);
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), 0);
+	assert_string_equal(next_msg(&ns), "");
+	/* 1 s after the ping: due before a sample, though half is 5 s */
+	later(&t, 100);
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), 0);
+	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
+	/* the loop's own pace is counted from that ping */
+	later(&t, 200);
+	assert_int_equal(sdnotify_watchdog(&s, &t, &e), 4800);
+	assert_string_equal(next_msg(&ns), "");
+	sock_close(&ns);
+
+	/* WatchdogSec=1s: half of it, 0.5 s, is less than a second */
+	sock_open(&ns);
+	set_watchdog("1000000", getpid());
+	assert_int_equal(sdnotify_init(&s, &e), 0);
+	assert_int_equal(sdnotify_watchdog(&s, &t, &e), 500);
+	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
+	later(&t, 499);
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), 0);
+	assert_string_equal(next_msg(&ns), "");
+	later(&t, 1);
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), 0);
+	assert_string_equal(next_msg(&ns), "WATCHDOG=1");
+	sock_close(&ns);
+
+	/* no watchdog: nothing */
+	sock_open(&ns);
+	assert_int_equal(sdnotify_init(&s, &e), 0);
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), 0);
+	assert_string_equal(next_msg(&ns), "");
+	sock_close(&ns);
+}
+
 static void test_watchdog_not_ours(void **state)
 {
 	struct timespec t = { 5, 0 };
@@ -183,6 +238,8 @@ static void test_errors(void **state)
 	assert_string_equal(e.msg, "sd_notify READY=1 to /nonexistent/notify: No such file or directory");
 	assert_int_equal(sdnotify_watchdog(&s, &t, &e), -2);
 	assert_contains(e.msg, "sd_notify WATCHDOG=1 to /nonexistent/notify: ");
+	assert_int_equal(sdnotify_watchdog_before(&s, &t, &e), -1);
+	assert_contains(e.msg, "sd_notify WATCHDOG=1 to /nonexistent/notify: ");
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
@@ -194,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_not_under_systemd),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_watchdog),
+		cmocka_unit_test(test_watchdog_before),
 		cmocka_unit_test(test_watchdog_not_ours),
 		cmocka_unit_test(test_errors),
 	};
