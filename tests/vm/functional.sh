@@ -162,6 +162,9 @@ run_in_netns /tests/phase-fill.sh
 section "per-port view (fresh netns)"
 run_in_netns /tests/phase-ports.sh
 
+section "the kernel's CurrEstab and tw against the built set, --counters (fresh netns)"
+run_in_netns /tests/phase-counters.sh
+
 section "every namespace's counts from the initial one"
 . /tests/phase-allns.sh
 

@@ -3,7 +3,7 @@
  * sockfarm.c - build known sets of TCP sockets over loopback for the
  * tcpstat tests.
  *
- *   sockfarm build [--family 4|6|both] [--scale K] [--dry-run]
+ *   sockfarm build [--family 4|6|both] [--scale K] [--dry-run | --timewait]
  *   sockfarm churn --seconds S [--family 4|6|both] [--linger0] [--phase-file F]
  *   sockfarm fill --conns N [--family 4|6|both] [--listeners L]
  *   sockfarm services
@@ -1039,7 +1039,10 @@ static unsigned total_sockets(counts_t c)
 	return total;
 }
 
-static void print_counts(counts_t c)
+/*
+ * The two count lines, then @extra (a whole line, or NULL), then "ready".
+ */
+static void print_counts_and(counts_t c, const char *extra)
 {
 	for (unsigned f = 0; f < NFAMS; f++) {
 		printf("%s", fams[f].name);
@@ -1047,9 +1050,16 @@ static void print_counts(counts_t c)
 			printf(" %u", c[f][s]);
 		putchar('\n');
 	}
+	if (extra)
+		fputs(extra, stdout);
 	printf("ready\n");
 	if (fflush(stdout) || ferror(stdout))
 		die("stdout", "write failed");
+}
+
+static void print_counts(counts_t c)
+{
+	print_counts_and(c, NULL);
 }
 
 /* Block until SIGTERM or SIGINT (blocked since start, so none is lost). */
@@ -1205,9 +1215,9 @@ static void build_all(struct farm *fm, unsigned scale, unsigned mask)
 static int cmd_build(int argc, char **argv)
 {
 	unsigned mask = fams[FAM_IPV4].bit | fams[FAM_IPV6].bit, scale = 1;
-	int dry_run = 0;
+	int dry_run = 0, timewait = 0;
 	counts_t plan, built;
-	char msg[160];
+	char msg[160], twline[64];
 	struct farm fm = { 0 };
 	sigset_t sigs;
 
@@ -1218,12 +1228,16 @@ static int cmd_build(int argc, char **argv)
 			scale = parse_ulong("--scale", argv[++i], 1, MAX_SCALE);
 		else if (!strcmp(argv[i], "--dry-run"))
 			dry_run = 1;
+		else if (!strcmp(argv[i], "--timewait"))
+			timewait = 1;
 		else
 			die("build", "unknown or incomplete option \"%s\"", argv[i]);
 	}
 	plan_counts(scale, mask, plan);
 	if (!distinct_counts(plan, msg, sizeof(msg)))
 		die("--scale", "scale %u makes counts ambiguous: %s", scale, msg);
+	if (dry_run && timewait)
+		die("build", "--timewait counts the minisocks a build made: not with --dry-run");
 	if (dry_run) {
 		print_counts(plan);
 		return 0;
@@ -1237,7 +1251,15 @@ static int cmd_build(int argc, char **argv)
 	farm_counts(&fm, built);
 	if (memcmp(plan, built, sizeof(plan)))
 		die("build", "internal error: the sockets built differ from the plan");
-	print_counts(built);
+	/*
+	 * --timewait: the TIME_WAIT minisocks made per family, whatever their
+	 * substate (time_wait and fin_wait2_orphan): what the kernel counts
+	 * as "tw" in /proc/net/sockstat.
+	 */
+	snprintf(twline, sizeof(twline), "timewait %u %u\n",
+		 fm.ghosts[FAM_IPV4][ST_TIME_WAIT] + fm.ghosts[FAM_IPV4][ST_FIN_WAIT2],
+		 fm.ghosts[FAM_IPV6][ST_TIME_WAIT] + fm.ghosts[FAM_IPV6][ST_FIN_WAIT2]);
+	print_counts_and(built, timewait ? twline : NULL);
 
 	hold_until_signal(&sigs);
 	farm_release(&fm);
@@ -2013,7 +2035,7 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 		"sockfarm: usage:\n"
-		"  sockfarm build [--family 4|6|both] [--scale K] [--dry-run]\n"
+		"  sockfarm build [--family 4|6|both] [--scale K] [--dry-run | --timewait]\n"
 		"  sockfarm churn --seconds S [--family 4|6|both] [--linger0]\n"
 		"  sockfarm fill --conns N [--family 4|6|both] [--listeners L]\n"
 		"  sockfarm services\n");
