@@ -1039,9 +1039,12 @@ int main(int argc, char **argv)
 		ret = stream(&r, have);
 	} else {
 		ret = exit_code(sample(&r, have));
-		if (ret == TCPSTAT_EXIT_OK && !push_last(&r, PUSH_LAST_WAIT_MS)) {
+		/* a failed sample's tcpstat_up 0 is delivered too (exit 3 all the same) */
+		if ((ret == TCPSTAT_EXIT_OK || ret == TCPSTAT_EXIT_SOURCE) &&
+		    !push_last(&r, PUSH_LAST_WAIT_MS)) {
 			err_print("push %s: the sample was not delivered", o.push_shown);
-			ret = TCPSTAT_EXIT_OUTPUT;
+			if (ret == TCPSTAT_EXIT_OK)
+				ret = TCPSTAT_EXIT_OUTPUT;
 		}
 	}
 	if (o.listen || o.stream)

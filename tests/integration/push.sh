@@ -208,6 +208,9 @@ else
 	finish
 fi
 check "pushgateway: the group is back after the restart" wait_for 30 pg_is_farm
+# The gateway shows a group before it answers the PUT that brought it:
+# wait for tcpstat to have the answer (and say so) before stopping it.
+wait_for 10 grep -q 'delivering again' "$tmp/tcpstat-pg.log"
 kill -TERM "$TS_PID"
 bg_wait "$TS_PID"
 rc=$?
@@ -224,6 +227,29 @@ rc=0
 check "one sample (no --interval): exit 0, nothing on stdout or stderr, in the gateway when tcpstat is gone" \
 	eval '[ $rc -eq 0 ] && [ ! -s "$tmp/once.out" ] && [ ! -s "$tmp/once.err" ] &&
 		curl -fsS "$PG/metrics" | grep -q "^tcpstat_up{instance=\"once\",job=\"tcpstat\"} 1\$"'
+# a single sample whose source fails: its tcpstat_up 0 is delivered, exit 3
+mkdir -p "$tmp/badproc/net"
+echo "not a table" >"$tmp/badproc/net/tcp"
+echo "not a table" >"$tmp/badproc/net/tcp6"
+# The gateway stopped (SIGSTOP) while tcpstat sends: it must wait for the
+# answer rather than exit with the sample unsent.
+kill -STOP "$PG_PID"
+"$TCPSTAT" --backend procfs --proc "$tmp/badproc" --format prometheus \
+	--push "$PG/metrics/job/tcpstat/instance/failed" >"$tmp/failed.out" 2>"$tmp/failed.err" &
+fpid=$!
+sleep 2
+waiting=no
+kill -0 "$fpid" 2>/dev/null && waiting=yes
+kill -CONT "$PG_PID"
+rc=0
+wait "$fpid" || rc=$?
+check "one sample, the source fails: tcpstat waits for the stopped gateway to answer ($waiting)" \
+	test "$waiting" = yes
+check "one sample, the source fails: exit 3, the reason, and tcpstat_up 0 in the gateway ($rc)" \
+	eval '[ $rc -eq 3 ] && [ ! -s "$tmp/failed.out" ] && grep -q "badproc/net/tcp" "$tmp/failed.err" &&
+		! grep -q "not delivered" "$tmp/failed.err" &&
+		curl -fsS "$PG/metrics" | grep -q "^tcpstat_up{instance=\"failed\",job=\"tcpstat\"} 0\$"'
+sed 's/^/# stderr: /' "$tmp/failed.err"
 dead=$(free_port)
 rc=0
 start=$(date +%s)
