@@ -29,22 +29,9 @@ SOCKFARM_SRC=$HOST_TOP/tests/vm/sockfarm.c
 why=$(bpf_why_not)
 [ -z "$why" ] || skip_all "the bpf backend cannot run here: $why"
 
-tmp=$(mktemp -d /tmp/tcpstat-bpf.XXXXXX) || exit "$KSFT_FAIL"
+cleanup_more() { touch "$tmp/stop" 2>/dev/null; }
+host_test_start bpf
 chmod 0755 "$tmp"
-pids=()
-cleanup() {
-	local p
-	touch "$tmp/stop" 2>/dev/null
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit "$KSFT_FAIL"' INT TERM
-
-echo "TAP version 13"
 
 build_sockfarm "$tmp" || finish
 # the reporter where an unprivileged user can run it

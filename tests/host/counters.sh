@@ -32,20 +32,7 @@ require_root
 require_cmd unshare nsenter ip gcc jq
 [ -x "$TCPSTAT" ] || skip_all "no $TCPSTAT (make -C user)"
 
-tmp=$(mktemp -d /tmp/tcpstat-counters.XXXXXX) || exit "$KSFT_FAIL"
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit "$KSFT_FAIL"' INT TERM
-
-echo "TAP version 13"
+host_test_start counters
 build_sockfarm "$tmp" || finish
 
 # farm NAME ARGS...: sockfarm in a fresh namespace (exec'ed: its pid names

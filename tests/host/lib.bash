@@ -65,6 +65,27 @@ skip_all() {
 	exit $KSFT_SKIP
 }
 
+# host_test_start NAME: a new directory $tmp, pids=() (what the cleanup
+# stops with SIGTERM, then waits for), the traps and the TAP header. A test
+# with more to undo first defines cleanup_more.
+host_test_start() {
+	tmp=$(mktemp -d "/tmp/tcpstat-$1.XXXXXX") || exit "$KSFT_FAIL"
+	pids=()
+	trap host_test_cleanup EXIT
+	trap 'exit "$KSFT_FAIL"' INT TERM
+	echo "TAP version 13"
+}
+
+host_test_cleanup() {
+	local p
+	declare -F cleanup_more >/dev/null && cleanup_more
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+
 finish() {
 	echo "1..$ksft_n"
 	echo "$(basename "$0" .sh): $((ksft_n - ksft_failed - ksft_skipped)) passed, $ksft_failed failed, $ksft_skipped skipped"
