@@ -18,29 +18,7 @@
 #include "readfile.h"
 #include "source.h"
 #include "src_procfs.h"
-
-/* Next run of non-blanks in [*p, end). */
-static bool next_tok(const char **p, const char *end, const char **tok,
-		     size_t *len)
-{
-	const char *s = *p;
-
-	while (s < end && *s == ' ')
-		s++;
-	if (s == end)
-		return false;
-	*tok = s;
-	while (s < end && *s != ' ')
-		s++;
-	*len = (size_t)(s - *tok);
-	*p = s;
-	return true;
-}
-
-static bool tok_is(const char *tok, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(tok, word, len) == 0;
-}
+#include "tok.h"
 
 static int hexval(char c)
 {
