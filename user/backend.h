@@ -32,6 +32,12 @@ enum backend_avail {
 	 * the reason is the one error and tcpstat exits 3 before any sample.
 	 */
 	BACKEND_UNUSABLE,
+	/*
+	 * Answers, but this kernel can make its counts short (*why says
+	 * how): auto passes over it quietly, to an exact backend; named on
+	 * the command line it is used, and the reason is said once.
+	 */
+	BACKEND_INEXACT,
 };
 
 struct backend_ops {

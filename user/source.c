@@ -125,8 +125,15 @@ int source_prepare(struct source *s, struct tcpstat_err *e)
 {
 	if (!s->ops)
 		return 0; /* auto: source_resolve() probes */
-	if (backend_probe(s, e) == BACKEND_UNUSABLE)
+	switch (backend_probe(s, e)) {
+	case BACKEND_UNUSABLE:
 		return -1;
+	case BACKEND_INEXACT:
+		err_print("%s", e->msg); /* asked for by name: it answers, said once */
+		break;
+	default:
+		break;
+	}
 	if (s->mode != SOURCE_ALL_NETNS || s->ops->all_netns)
 		return 0;
 	if (self_ns_get(s, e))

@@ -192,6 +192,17 @@ static void test_probe_answers(void **state)
 	source_free(&s);
 	assert_int_equal(fake_closed, 2);
 
+	/* inexact, named: prepared (the reason said once on stderr) and read */
+	fake_avail = BACKEND_INEXACT;
+	open_source(&s, &fake_backend, "/proc", SOURCE_COUNTS);
+	assert_int_equal(source_prepare(&s, &e), 0);
+	assert_int_equal(source_read(&s, &smp, &e), 0);
+	assert_int_equal(fake_reads, 2);
+	source_free(&s);
+	assert_int_equal(fake_closed, 3);
+	fake_reads = 1;
+	fake_closed = 2;
+
 	/* available: the mode picks the operation; one probe for many reads */
 	fake_avail = BACKEND_AVAILABLE;
 	open_source(&s, &fake_backend, "/proc", SOURCE_PORTS);

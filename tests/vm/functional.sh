@@ -31,6 +31,18 @@ if BPF_WHY=$(bpf_why_not); then
 	export BPF=bpf
 	reporter_view --backend bpf >$T/zero.bpf
 	check "reporter --backend bpf: no sockets, zero counts" same $T/zero.bpf $T/zero.view
+	# Where the kernel's iterator can skip a bucket (its BTF says so),
+	# --backend bpf says it once, and auto passes over bpf to an exact
+	# backend. The reporter's BTF probe must agree with the version rule.
+	tcpstat --backend bpf >/dev/null 2>$T/inexact.err
+	if bpf_iter_skips; then
+		AUTO_BPF=
+		check "bpf on $(uname -r): says its counts may be short ($(head -c 90 $T/inexact.err))" \
+			grep -q "iterator can skip the sockets of one hash bucket" $T/inexact.err
+	else
+		AUTO_BPF=bpf
+		check "bpf on $(uname -r): exact, nothing said" test ! -s $T/inexact.err
+	fi
 else
 	export BPF=
 	skip "the reporter's bpf backend on $(uname -r)" "$BPF_WHY"
@@ -221,8 +233,8 @@ while [ $i -lt 20 ]; do
 done
 check "no module, no inet_diag: auto falls back and agrees" same $T/fb.auto $T/fb.kernel
 tcpstat >$T/fb.meta 2>$T/fb.err
-check "no module, no inet_diag: auto quietly takes ${BPF:-procfs} ($(cat $T/fb.meta $T/fb.err | tr -d '{}' | cut -c1-120))" \
-	sh -c "grep -q '\"backend\":\"${BPF:-procfs}\"' $T/fb.meta && test ! -s $T/fb.err"
+check "no module, no inet_diag: auto quietly takes ${AUTO_BPF:-procfs} ($(cat $T/fb.meta $T/fb.err | tr -d '{}' | cut -c1-120))" \
+	sh -c "grep -q '\"backend\":\"${AUTO_BPF:-procfs}\"' $T/fb.meta && test ! -s $T/fb.err"
 if [ -n "$BPF" ]; then
 	rc=0
 	tcpstat --backend procfs >/dev/null 2>&1 || rc=$?
