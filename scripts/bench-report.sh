@@ -177,7 +177,7 @@ EOF2
 			echo "\`tests/bench/walkprof\` with \`variants=1\` (every variant once a round, seven rounds,"
 			echo "each one's best), host CPU time, ns per socket"
 			echo "(each variant's total divided by the sockets; the last column is the total at the"
-			echo "largest size against \`full\`, the module's walk as it is):"
+			echo "largest size against \`full\`, the module's walk as it was before ring16, which kmod/tcpstat_walk.c does since):"
 			echo
 			awk -F, -v n="$n" '
 			NR > 1 && $2 > 0 && $3 !~ /^(buckets|hold_)/ { if (!($2 in seen)) { seen[$2] = 1; ns[++k] = $2 }
