@@ -227,7 +227,7 @@ kernel_major_minor() {
 # listening table to the established one keeps offset -1, so when the
 # namespace's first non-empty established bucket is the one after its last
 # listener's lhash2 bucket (or bucket 0, with no listener), that bucket's
-# sockets are never shown to the program (docs/backends.md).
+# sockets are never shown to the program (README, Backends; iterskip.sh).
 bpf_iter_skips() {
 	set -- $(kernel_major_minor)
 	[ "$1" -eq 5 ] && [ "$2" -ge 15 ] && return 0
