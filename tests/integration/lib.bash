@@ -169,3 +169,27 @@ root_apt() {
 	shift
 	in_root "$dir" apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root "$@"
 }
+
+# integ_start NAME: a new directory $tmp (removed at exit, with every
+# process bg started: stop_all), the traps, the TAP header, and the sockfarm
+# built in a fresh namespace (its rows as diagnostics); a test with more to
+# undo first defines cleanup_more.
+integ_start() {
+	tmp=$(mktemp -d "/tmp/tcpstat-$1.XXXXXX") || exit "$KSFT_FAIL"
+	trap integ_cleanup EXIT
+	trap 'exit "$KSFT_FAIL"' INT TERM
+	echo "TAP version 13"
+	if farm_start "$tmp"; then
+		ok "sockfarm ready in a fresh netns"
+	else
+		not_ok "sockfarm ready in a fresh netns" "$(cat "$tmp/farm.out" "$tmp/farm.err")"
+		finish
+	fi
+	sed 's/^/# built: /' "$tmp/farm.view"
+}
+
+integ_cleanup() {
+	declare -F cleanup_more >/dev/null && cleanup_more
+	stop_all
+	rm -rf "$tmp"
+}

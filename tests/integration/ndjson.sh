@@ -22,25 +22,9 @@ need_host_pkgs jq iproute2 util-linux
 [ -x "$TCPSTAT" ] || skip_all "no $TCPSTAT (make user)"
 [ -x "$SOCKFARM" ] || skip_all "no $SOCKFARM (make sockfarm)"
 
-tmp=$(mktemp -d /tmp/tcpstat-ndjson.XXXXXX) || exit "$KSFT_FAIL"
-cleanup() {
-	exec 3<&- 2>/dev/null
-	stop_all
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit "$KSFT_FAIL"' INT TERM
-
-echo "TAP version 13"
+cleanup_more() { exec 3<&- 2>/dev/null; }
+integ_start ndjson
 SAMPLES=5
-
-if farm_start "$tmp"; then
-	ok "sockfarm ready in a fresh netns"
-else
-	not_ok "sockfarm ready in a fresh netns" "$(cat "$tmp/farm.out" "$tmp/farm.err")"
-	finish
-fi
-sed 's/^/# built: /' "$tmp/farm.view"
 
 # The consumer: one output line per input object, flushed at once:
 #   <timestamp> <host> <totals==ipv4+ipv6> ipv4 <11 counts> ipv6 <11 counts>

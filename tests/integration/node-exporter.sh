@@ -27,23 +27,7 @@ need_host_pkgs prometheus-node-exporter curl iproute2 util-linux
 [ -x "$TCPSTAT" ] || skip_all "no $TCPSTAT (make user)"
 [ -x "$SOCKFARM" ] || skip_all "no $SOCKFARM (make sockfarm)"
 
-tmp=$(mktemp -d /tmp/tcpstat-node-exporter.XXXXXX) || exit "$KSFT_FAIL"
-cleanup() {
-	stop_all
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit "$KSFT_FAIL"' INT TERM
-
-echo "TAP version 13"
-
-if farm_start "$tmp"; then
-	ok "sockfarm ready in a fresh netns"
-else
-	not_ok "sockfarm ready in a fresh netns" "$(cat "$tmp/farm.out" "$tmp/farm.err")"
-	finish
-fi
-sed 's/^/# built: /' "$tmp/farm.view"
+integ_start node-exporter
 
 textdir=$tmp/textfile
 mkdir -p "$textdir"

@@ -39,23 +39,7 @@ fi
 [ -x "$TCPSTAT" ] || skip_all "no $TCPSTAT (make user)"
 [ -x "$SOCKFARM" ] || skip_all "no $SOCKFARM (make sockfarm)"
 
-tmp=$(mktemp -d /tmp/tcpstat-push.XXXXXX) || exit "$KSFT_FAIL"
-cleanup() {
-	stop_all
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit "$KSFT_FAIL"' INT TERM
-
-echo "TAP version 13"
-
-if farm_start "$tmp"; then
-	ok "sockfarm ready in a fresh netns"
-else
-	not_ok "sockfarm ready in a fresh netns" "$(cat "$tmp/farm.out" "$tmp/farm.err")"
-	finish
-fi
-sed 's/^/# built: /' "$tmp/farm.view"
+integ_start push
 STATES="established syn_sent syn_recv fin_wait1 fin_wait2 time_wait close close_wait last_ack listen closing"
 
 # ActiveOpens and PassiveOpens of the farm's namespace (they hold still
