@@ -65,8 +65,8 @@ jq_true() {
 	jq -e "$@" >/dev/null 2>&1
 }
 
-# farm NAME NETNS-FILE ARGS...: sockfarm in a namespace, its pid in $farm
-farm() {
+# farm_in NAME NETNS-FILE ARGS...: sockfarm in a namespace, its pid in $farm
+farm_in() {
 	local name=$1 ns=$2
 	shift 2
 	nsenter --net="$ns" "$tmp/sockfarm" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
@@ -79,8 +79,8 @@ ok_build=1
 for n in a b empty tw; do
 	ip netns add "$pfx-$n" && ip -n "$pfx-$n" link set lo up || ok_build=0
 done
-farm a "/run/netns/$pfx-a" services || ok_build=0
-farm b "/run/netns/$pfx-b" build || ok_build=0
+farm_in a "/run/netns/$pfx-a" services || ok_build=0
+farm_in b "/run/netns/$pfx-b" build || ok_build=0
 ip netns attach "$pfx-0b" "$farm" || ok_build=0
 unshare -n sh -c 'ip link set lo up && exec "$0" fill --conns 40' "$tmp/sockfarm" \
 	>"$tmp/c.out" 2>"$tmp/c.err" &
@@ -88,7 +88,7 @@ pids+=($!)
 c_pid=$!
 wait_for 60 grep -qx ready "$tmp/c.out" || ok_build=0
 # E: its sockets outlive sockfarm as TIME_WAIT (60 s), no process is left in it
-farm tw "/run/netns/$pfx-tw" services || ok_build=0
+farm_in tw "/run/netns/$pfx-tw" services || ok_build=0
 kill -TERM "$farm" && wait "$farm"
 if [ "$ok_build" -eq 1 ]; then
 	ok "five namespaces built (A services, B build, C fill, D empty, E TIME_WAIT only)"

@@ -38,17 +38,6 @@ build_sockfarm "$tmp" || finish
 cp "$TCPSTAT" "$tmp/tcpstat"
 chmod 0755 "$tmp/tcpstat"
 
-# farm NAME ARGS...: sockfarm in a fresh netns; its pid (the netns) in $farm
-farm() {
-	local name=$1
-	shift
-	unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$tmp/sockfarm" "$@" \
-		>"$tmp/$name.out" 2>"$tmp/$name.err" &
-	farm=$!
-	pids+=("$farm")
-	wait_for "${FARM_WAIT:-60}" grep -qx ready "$tmp/$name.out"
-}
-
 # rows NS-PID [CMD-PREFIX...]: the bpf backend's counts in that namespace
 # as "ipv4 ..." / "ipv6 ..." (run inside it: nsenter, then the prefix)
 rows() {

@@ -35,18 +35,6 @@ require_cmd unshare nsenter ip gcc jq
 host_test_start counters
 build_sockfarm "$tmp" || finish
 
-# farm NAME ARGS...: sockfarm in a fresh namespace (exec'ed: its pid names
-# the namespace), $farm its pid
-farm() {
-	local name=$1
-	shift
-	unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$tmp/sockfarm" "$@" \
-		>"$tmp/$name.out" 2>"$tmp/$name.err" &
-	farm=$!
-	pids+=("$farm")
-	wait_for 60 grep -qx ready "$tmp/$name.out"
-}
-
 if farm a services && A_PID=$farm && farm b build && B_PID=$farm; then
 	ok "namespace A (sockfarm services) and B (sockfarm build) ready"
 else

@@ -233,6 +233,20 @@ build_sockfarm() {
 	fi
 }
 
+# farm NAME ARGS...: $tmp/sockfarm ARGS in a fresh network namespace
+# (exec'ed: its pid names the namespace), output in $tmp/NAME.out and .err;
+# its pid in $farm and in pids (stopped at exit). Fails unless it says
+# ready within FARM_WAIT seconds (60).
+farm() {
+	local name=$1
+	shift
+	unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$tmp/sockfarm" "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err" &
+	farm=$!
+	pids+=("$farm")
+	wait_for "${FARM_WAIT:-60}" grep -qx ready "$tmp/$name.out"
+}
+
 # Why the bpf backend cannot run here (its one line), or nothing: run it
 # first, skip its checks with the reason if it cannot.
 bpf_why_not() {
