@@ -33,6 +33,32 @@ const char *cgid_runtime_name(enum cgid_runtime rt)
 	return "";
 }
 
+size_t cgid_labels(const struct cgroup_id *id, const char *key[CGID_LABELS],
+		   const char *val[CGID_LABELS])
+{
+	size_t n = 0;
+
+	if (!id)
+		return 0;
+	if (id->container_id[0]) {
+		key[n] = "container_id";
+		val[n++] = id->container_id;
+	}
+	if (id->pod_uid[0]) {
+		key[n] = "pod_uid";
+		val[n++] = id->pod_uid;
+	}
+	if (id->runtime != CGID_RT_NONE) {
+		key[n] = "runtime";
+		val[n++] = cgid_runtime_name(id->runtime);
+	}
+	if (id->unit[0]) {
+		key[n] = "unit";
+		val[n++] = id->unit;
+	}
+	return n;
+}
+
 /* ---- one path ---- */
 
 /* A component of a path: [s, s + len). */

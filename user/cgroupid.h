@@ -62,6 +62,17 @@ struct cgroup_id {
 	char unit[CGID_UNIT_MAX + 1];
 };
 
+/* The keys cgid_labels() can give: container_id, pod_uid, runtime, unit. */
+#define CGID_LABELS 4
+
+/*
+ * The known keys of @id (none when @id is NULL), in that order, with
+ * their values: the JSON keys and the Prometheus and Influx labels of a
+ * namespace's container identity. Returns how many (at most CGID_LABELS).
+ */
+size_t cgid_labels(const struct cgroup_id *id, const char *key[CGID_LABELS],
+		   const char *val[CGID_LABELS]);
+
 static inline bool cgroup_id_empty(const struct cgroup_id *id)
 {
 	return id->runtime == CGID_RT_NONE && !id->pod_uid[0] && !id->unit[0];

@@ -114,15 +114,13 @@ static int json_counters(struct json_object *o, const struct tcp_counters *c)
 /* A namespace's container identity: each key that is known. */
 static int json_identity(struct json_object *o, const struct cgroup_id *id)
 {
-	if (!id)
-		return 0;
-	if ((id->container_id[0] &&
-	     json_add(o, "container_id", json_object_new_string(id->container_id))) ||
-	    (id->pod_uid[0] && json_add(o, "pod_uid", json_object_new_string(id->pod_uid))) ||
-	    (id->runtime != CGID_RT_NONE &&
-	     json_add(o, "runtime", json_object_new_string(cgid_runtime_name(id->runtime)))) ||
-	    (id->unit[0] && json_add(o, "unit", json_object_new_string(id->unit))))
-		return -1;
+	const char *key[CGID_LABELS], *val[CGID_LABELS];
+	size_t n = cgid_labels(id, key, val);
+
+	for (size_t i = 0; i < n; i++) {
+		if (json_add(o, key[i], json_object_new_string(val[i])))
+			return -1;
+	}
 	return 0;
 }
 
@@ -370,17 +368,16 @@ static int prom_end_u64(struct strbuf *sb, const struct format_opts *o, uint64_t
  */
 static int prom_ns_labels(struct strbuf *sb, const struct netns_row *ns)
 {
-	const struct cgroup_id *id = ns->id;
+	const char *key[CGID_LABELS], *val[CGID_LABELS];
+	size_t n = cgid_labels(ns->id, key, val);
 
 	if (sb_printf(sb, "netns=\"%" PRIu64 "\"", ns->inode) ||
 	    prom_label(sb, "netns_name", ns->name ? ns->name : ""))
 		return -1;
-	if (id && ((id->container_id[0] && prom_label(sb, "container_id", id->container_id)) ||
-		   (id->pod_uid[0] && prom_label(sb, "pod_uid", id->pod_uid)) ||
-		   (id->runtime != CGID_RT_NONE &&
-		    prom_label(sb, "runtime", cgid_runtime_name(id->runtime))) ||
-		   (id->unit[0] && prom_label(sb, "unit", id->unit))))
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (prom_label(sb, key[i], val[i]))
+			return -1;
+	}
 	return 0;
 }
 
@@ -650,19 +647,18 @@ static int influx_states(struct strbuf *sb, const uint64_t n[TCPSTAT_NSTATES], c
 /* A namespace's tags: netns, and netns_name and its container's where known. */
 static int influx_ns_tags(struct strbuf *sb, const struct netns_row *ns)
 {
-	const struct cgroup_id *id = ns->id;
+	const char *key[CGID_LABELS], *val[CGID_LABELS];
+	size_t n = cgid_labels(ns->id, key, val);
 	char inode[24];
 
 	snprintf(inode, sizeof(inode), "%" PRIu64, ns->inode);
 	if (influx_tag(sb, "netns", inode) ||
 	    (ns->name && influx_tag(sb, "netns_name", ns->name)))
 		return -1;
-	if (id && ((id->container_id[0] && influx_tag(sb, "container_id", id->container_id)) ||
-		   (id->pod_uid[0] && influx_tag(sb, "pod_uid", id->pod_uid)) ||
-		   (id->runtime != CGID_RT_NONE &&
-		    influx_tag(sb, "runtime", cgid_runtime_name(id->runtime))) ||
-		   (id->unit[0] && influx_tag(sb, "unit", id->unit))))
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (influx_tag(sb, key[i], val[i]))
+			return -1;
+	}
 	return 0;
 }
 
